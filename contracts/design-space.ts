@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** A name usable as a parameter, objective or step name: letters, digits, `_`, starting with a letter. */
+export const IdentifierSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and contain only letters, digits and _');
+
+/** A real-valued parameter between `low` and `high`, searched on a linear or log scale. */
+export const ContinuousParameterSchema = z
+  .object({
+    name: IdentifierSchema,
+    type: z.literal('continuous'),
+    low: z.number(),
+    high: z.number(),
+    scale: z.enum(['linear', 'log']).default('linear'),
+    unit: z.string().optional(),
+  })
+  .refine((p) => p.low < p.high, { message: 'low must be less than high', path: ['high'] })
+  .refine((p) => p.scale !== 'log' || p.low > 0, {
+    message: 'a log-scale parameter needs low > 0',
+    path: ['low'],
+  });
+
+/** A whole-number parameter, `low` and `high` included. */
+export const IntegerParameterSchema = z
+  .object({
+    name: IdentifierSchema,
+    type: z.literal('integer'),
+    low: z.int(),
+    high: z.int(),
+    unit: z.string().optional(),
+  })
+  .refine((p) => p.low < p.high, { message: 'low must be less than high', path: ['high'] });
+
+/** One of a fixed list of choices (a solvent, a ligand, a base). */
+export const CategoricalParameterSchema = z.object({
+  name: IdentifierSchema,
+  type: z.literal('categorical'),
+  choices: z
+    .array(z.string().min(1))
+    .min(2, 'needs at least two choices')
+    .refine((c) => new Set(c).size === c.length, 'choices must be distinct'),
+});
+
+/** One dimension of a design space. */
+export const ParameterSchema = z.discriminatedUnion('type', [
+  ContinuousParameterSchema,
+  IntegerParameterSchema,
+  CategoricalParameterSchema,
+]);
+export type Parameter = z.infer<typeof ParameterSchema>;
+
+/** The parameters a planner may set; names are unique. */
+export const DesignSpaceSchema = z
+  .array(ParameterSchema)
+  .min(1, 'a design space needs at least one parameter')
+  .superRefine((space, ctx) => {
+    const seen = new Set<string>();
+    space.forEach((p, i) => {
+      if (seen.has(p.name))
+        ctx.addIssue({ code: 'custom', message: `duplicate parameter name "${p.name}"`, path: [i, 'name'] });
+      seen.add(p.name);
+    });
+  });
+export type DesignSpace = z.infer<typeof DesignSpaceSchema>;
+
+/** What to optimise. `target` stops the campaign once the best value reaches it. */
+export const ObjectiveSchema = z.object({
+  name: IdentifierSchema,
+  goal: z.enum(['maximise', 'minimise']),
+  target: z.number().optional(),
+  unit: z.string().optional(),
+});
+export type Objective = z.infer<typeof ObjectiveSchema>;
+
+/** A value of one parameter: a number for continuous and integer parameters, a string for categorical ones. */
+export const ParameterValueSchema = z.union([z.number(), z.string()]);
+/** A point of the design space, parameter name → value. */
+export const ParameterValuesSchema = z.record(z.string(), ParameterValueSchema);
+export type ParameterValues = z.infer<typeof ParameterValuesSchema>;
+
+/** Objective name → measured value. */
+export const ObjectiveValuesSchema = z.record(z.string(), z.number());
+export type ObjectiveValues = z.infer<typeof ObjectiveValuesSchema>;
+
+/**
+ * Describes why `values` is not a point of `space`, or returns `undefined` when it is.
+ *
+ * @example
+ * pointError(space, { red: 2 }) // 'red must be 0–1, got 2'
+ */
+export function pointError(space: DesignSpace, values: ParameterValues): string | undefined {
+  for (const p of space) {
+    const v = values[p.name];
+    if (v === undefined) return `${p.name} is missing`;
+    if (p.type === 'categorical') {
+      if (typeof v !== 'string' || !p.choices.includes(v))
+        return `${p.name} must be one of ${p.choices.join(', ')}, got ${JSON.stringify(v)}`;
+      continue;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      return `${p.name} must be a number, got ${JSON.stringify(v)}`;
+    if (p.type === 'integer' && !Number.isInteger(v)) return `${p.name} must be an integer, got ${v}`;
+    if (v < p.low || v > p.high)
+      return `${p.name} must be ${p.low}–${p.high}${p.type === 'continuous' && p.unit ? ` ${p.unit}` : ''}, got ${v}`;
+  }
+  const extra = Object.keys(values).find((name) => !space.some((p) => p.name === name));
+  return extra === undefined ? undefined : `${extra} is not a parameter of the design space`;
+}

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import {
   DesignSpaceSchema,
   ObjectiveSchema,
-  type ObjectiveValues,
+  ObjectiveValuesSchema,
   type ParameterValues,
+  ParameterValuesSchema,
   PlannerConfigSchema,
 } from '../contracts/index.ts';
 
@@ -18,15 +19,15 @@ export type PlannerSpec = z.infer<typeof PlannerSpecSchema>;
 export type PlannerSpecInput = z.input<typeof PlannerSpecSchema>;
 
 /** A point the planner wants measured. */
-export interface Proposal {
-  parameters: ParameterValues;
-}
+export const ProposalSchema = z.object({ parameters: ParameterValuesSchema });
+export type Proposal = z.infer<typeof ProposalSchema>;
 
-/** A measured point told back to the planner. */
-export interface Observation {
-  parameters: ParameterValues;
-  values: ObjectiveValues;
-}
+/** A measured point told back to the planner: every objective's value, finite. */
+export const ObservationSchema = z.object({
+  parameters: ParameterValuesSchema,
+  values: ObjectiveValuesSchema,
+});
+export type Observation = z.infer<typeof ObservationSchema>;
 
 /** A planner's whole state as plain JSON: `restorePlanner(planner.toJSON())` continues where it was. */
 export interface PlannerState {
@@ -45,9 +46,14 @@ export interface PlannerState {
  */
 export interface Planner {
   readonly strategy: string;
-  /** Proposes `count` new points, taking into account points still being measured. */
+  /**
+   * Proposes `count` new points, taking into account points still being measured (`pending`): a model-based
+   * strategy avoids proposing them again. Every proposal is a point of the design space.
+   */
   ask(count: number, pending?: readonly ParameterValues[]): Promise<Proposal[]>;
-  /** Records measured points. */
+  /** Records measured points; throws `InvalidObservationError` for a point outside the space or a non-finite value. */
   tell(observations: readonly Observation[]): void;
+  /** Every observation told so far, in order. */
+  readonly observations: readonly Observation[];
   toJSON(): PlannerState;
 }

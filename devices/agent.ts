@@ -1,0 +1,479 @@
+import type { Socket } from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  type Clock,
+  type DeviceCommand,
+  type DeviceDescriptor,
+  DeviceDescriptorSchema,
+  type DeviceEvent,
+  DeviceEventSchema,
+  type DeviceStatus,
+  type Fault,
+  FaultCodes,
+  formatIssues,
+  systemClock,
+  TelemetrySchema,
+} from '../contracts/index.ts';
+import { type CapabilityCatalogue, type CommandParameters, describeCapabilities } from './capabilities.ts';
+import { DeviceAgentError, DeviceFaultError } from './errors.ts';
+import { checkCommand, readCommandId } from './internal/intake.ts';
+import { type CommandJournal, type CommandOutcome, MemoryJournal } from './journal.ts';
+import { deviceTopic } from './topics.ts';
+
+/** What a driver's handler gets besides its parameters. */
+export interface CommandContext {
+  readonly commandId: string;
+  readonly command: string;
+  /** ms since the epoch on the agent's clock; the orchestrator stops waiting after it. */
+  readonly deadline: number;
+  readonly clock: Clock;
+  /** Aborts when the agent is killed: stop acting, nothing more will be recorded. */
+  readonly signal: AbortSignal;
+  /** Reports how far the command is, 0–1, as a `progress` event. */
+  progress(fraction: number, message?: string): void;
+}
+
+/** One handler per command of the catalogue: does the physical action and returns its output. */
+export type CommandHandlers<C extends CapabilityCatalogue> = {
+  [K in keyof C & string]: (
+    parameters: CommandParameters<C, K>,
+    context: CommandContext,
+  ) => Promise<Record<string, unknown>>;
+};
+
+/**
+ * The instrument side of an agent. Handlers throw {@link DeviceFaultError} for faults the orchestrator
+ * should see by name; anything else they throw becomes a `DriverError` fault.
+ */
+export interface DeviceDriver<C extends CapabilityCatalogue> {
+  commands: CommandHandlers<C>;
+  /** Current readings for telemetry, name → number (units documented by the device kind). */
+  telemetry?(): Record<string, number>;
+}
+
+/** Where the agent writes what it could not tell anyone over MQTT. */
+export interface DeviceLogger {
+  warn(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Options of {@link startDeviceAgent}. */
+export interface DeviceAgentOptions<C extends CapabilityCatalogue> {
+  /** e.g. `mqtt://127.0.0.1:1883`. */
+  brokerUrl: string;
+  labId: string;
+  deviceId: string;
+  /** Device kind slug, e.g. `liquid-handler`. */
+  kind: string;
+  model: string;
+  firmware: string;
+  catalogue: C;
+  driver: DeviceDriver<C>;
+  /** @default systemClock */
+  clock?: Clock;
+  /** The record of physical actions; use a file journal for a real instrument. @default new MemoryJournal() */
+  journal?: CommandJournal;
+  /** Telemetry period in s on `clock`. @default 5 */
+  heartbeat?: number;
+  username?: string;
+  password?: string;
+  /** @default `device-${deviceId}` */
+  clientId?: string;
+  /** Wall ms between reconnect attempts after the first connection. @default 1000 */
+  reconnectPeriod?: number;
+  /** @default console */
+  logger?: DeviceLogger;
+}
+
+/** Counters of what the agent received and did. */
+export interface DeviceAgentStats {
+  received: number;
+  /** Payloads with no readable commandId: logged, never answered. */
+  unanswerable: number;
+  /** Repeats of a command still queued or running: ignored, it is answered once done. */
+  duplicatesIgnored: number;
+  /** Repeats of a finished command, answered from the journal. */
+  replays: number;
+  /** Commands handed to the driver. */
+  executed: number;
+}
+
+/** A running device agent. */
+export interface DeviceAgent {
+  readonly deviceId: string;
+  readonly descriptor: DeviceDescriptor;
+  readonly journal: CommandJournal;
+  stats(): DeviceAgentStats;
+  /** Resolves when no command is queued or running. */
+  whenIdle(): Promise<void>;
+  /**
+   * Graceful stop: refuses queued commands with `DeviceStopping` (retryable), lets the running one finish,
+   * publishes `offline` and disconnects. Does not close the journal, which the caller owns.
+   */
+  stop(): Promise<void>;
+  /**
+   * Simulates sudden death: drops the socket without DISCONNECT so the broker publishes the last will,
+   * aborts the running handler, and records nothing more (a `begin` stays without its `finish`).
+   */
+  kill(): void;
+}
+
+/** Fault code for commands the agent refuses because it is stopping. Retryable on another device. */
+export const DEVICE_STOPPING = 'DeviceStopping';
+
+interface Queued {
+  command: DeviceCommand;
+  parameters: Record<string, unknown>;
+}
+
+type Handler = (
+  parameters: Record<string, unknown>,
+  context: CommandContext,
+) => Promise<Record<string, unknown>>;
+
+/**
+ * Connects a device to the broker and serves its commands: validation, envelope, deduplication by
+ * commandId through the journal, expiry, one command at a time, events, telemetry, retained status.
+ * The first connection must succeed (throws {@link DeviceAgentError}); later drops reconnect on their own.
+ *
+ * @example
+ * const agent = await startDeviceAgent({
+ *   brokerUrl, labId: 'lab', deviceId: 'plate-reader-1', kind: 'plate-reader', model: 'PR-1', firmware: '1.0',
+ *   catalogue: plateReaderCatalogue, driver: { commands: { measure: async ({ well }) => ({ r: 0.5, g: 0.4, b: 0.3 }) } },
+ * });
+ */
+export async function startDeviceAgent<C extends CapabilityCatalogue>(
+  options: DeviceAgentOptions<C>,
+): Promise<DeviceAgent> {
+  const { deviceId, labId, catalogue, driver } = options;
+  const clock = options.clock ?? systemClock;
+  const journal = options.journal ?? new MemoryJournal();
+  const logger = options.logger ?? console;
+  const heartbeat = options.heartbeat ?? 5;
+  const described = DeviceDescriptorSchema.safeParse({
+    deviceId,
+    kind: options.kind,
+    model: options.model,
+    firmware: options.firmware,
+    capabilities: describeCapabilities(catalogue),
+    heartbeat,
+  });
+  if (!described.success)
+    throw new DeviceAgentError(deviceId, `invalid descriptor: ${formatIssues(described.error).join('; ')}`, {
+      cause: described.error,
+    });
+  const descriptor = described.data;
+  const topics = {
+    commands: deviceTopic(labId, deviceId, 'commands'),
+    events: deviceTopic(labId, deviceId, 'events'),
+    telemetry: deviceTopic(labId, deviceId, 'telemetry'),
+    status: deviceTopic(labId, deviceId, 'status'),
+  };
+  const stats: DeviceAgentStats = {
+    received: 0,
+    unanswerable: 0,
+    duplicatesIgnored: 0,
+    replays: 0,
+    executed: 0,
+  };
+  const queue: Queued[] = [];
+  const pending = new Set<string>();
+  const idleWaiters: Array<() => void> = [];
+  const abort = new AbortController();
+  let running = false;
+  let stopping = false;
+  let killed = false;
+  let telemetryTimer: unknown;
+
+  // A begin with no finish is a crash mid-action: the device cannot know whether it acted, so the
+  // command is closed as OutcomeUnknown now and never re-executed.
+  const unknown: string[] = [];
+  for (const entry of journal.entries()) {
+    if (entry.type !== 'begin' || journal.find(entry.commandId)?.finish) continue;
+    journal.append({
+      type: 'finish',
+      commandId: entry.commandId,
+      at: clock.now(),
+      outcome: {
+        type: 'fault',
+        error: {
+          code: FaultCodes.OutcomeUnknown,
+          message: `device ${deviceId} restarted while executing ${entry.command}; whether it acted is unknown (command ${entry.commandId})`,
+          retryable: false,
+        },
+      },
+    });
+    unknown.push(entry.commandId);
+  }
+
+  const offline: DeviceStatus = { state: 'offline', deviceId };
+  let client: MqttClient;
+  try {
+    client = await mqtt.connectAsync(
+      options.brokerUrl,
+      {
+        clientId: options.clientId ?? `device-${deviceId}`,
+        clean: false,
+        reconnectPeriod: options.reconnectPeriod ?? 1000,
+        username: options.username,
+        password: options.password,
+        will: { topic: topics.status, payload: Buffer.from(JSON.stringify(offline)), qos: 1, retain: true },
+      },
+      false,
+    );
+  } catch (error) {
+    throw new DeviceAgentError(
+      deviceId,
+      `cannot connect to ${options.brokerUrl}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+
+  const publish = (topic: string, payload: unknown, qos: 0 | 1, retain = false): Promise<void> =>
+    new Promise((resolve) => {
+      if (killed) return resolve();
+      client.publish(topic, JSON.stringify(payload), { qos, retain }, (error) => {
+        if (error) logger.warn(`device ${deviceId}: publish to ${topic} failed: ${error.message}`);
+        resolve();
+      });
+    });
+
+  const emit = (event: DeviceEvent): void => {
+    const checked = DeviceEventSchema.safeParse(event);
+    if (!checked.success) {
+      // Events are built here from checked parts, so an invalid one is an agent bug: logged, not sent.
+      logger.warn(`device ${deviceId}: dropped invalid ${event.type} event`, {
+        issues: formatIssues(checked.error),
+      });
+      return;
+    }
+    void publish(topics.events, checked.data, 1);
+  };
+
+  const answer = (commandId: string, outcome: CommandOutcome, replay: boolean): void => {
+    const base = { commandId, deviceId, at: clock.now(), replay };
+    emit(
+      outcome.type === 'result'
+        ? { type: 'result', ...base, output: outcome.output }
+        : { type: 'fault', ...base, error: outcome.error },
+    );
+  };
+
+  const fault = (commandId: string, error: Fault): void => answer(commandId, { type: 'fault', error }, false);
+
+  const announce = (): void => {
+    (client.stream as Partial<Socket>).setNoDelay?.(true);
+    const status: DeviceStatus = { state: 'online', deviceId, at: clock.now(), descriptor };
+    void publish(topics.status, status, 1, true);
+  };
+
+  const sendTelemetry = (): void => {
+    if (killed || stopping) return;
+    const telemetry = TelemetrySchema.safeParse({
+      deviceId,
+      at: clock.now(),
+      busy: running,
+      values: driver.telemetry?.() ?? {},
+    });
+    if (telemetry.success) void publish(topics.telemetry, telemetry.data, 0);
+    else
+      logger.warn(`device ${deviceId}: driver telemetry is invalid`, {
+        issues: formatIssues(telemetry.error),
+      });
+    telemetryTimer = clock.setTimeout(sendTelemetry, heartbeat * 1000);
+  };
+
+  const execute = async ({ command, parameters }: Queued): Promise<void> => {
+    const { commandId } = command;
+    if (command.deadline < clock.now()) {
+      refuseExpired(command, 'while it waited in the queue');
+      return;
+    }
+    journal.append({ type: 'begin', commandId, command: command.command, parameters, at: clock.now() });
+    stats.executed++;
+    let done = false;
+    const context: CommandContext = {
+      commandId,
+      command: command.command,
+      deadline: command.deadline,
+      clock,
+      signal: abort.signal,
+      progress(fraction, message) {
+        if (!(fraction >= 0 && fraction <= 1))
+          throw new RangeError(`progress must be a fraction 0–1, got ${fraction} (command ${commandId})`);
+        if (done || killed) return;
+        emit({ type: 'progress', commandId, deviceId, at: clock.now(), fraction, message });
+      },
+    };
+    let outcome: CommandOutcome;
+    try {
+      const handler = (driver.commands as unknown as Record<string, Handler>)[command.command];
+      if (handler === undefined)
+        throw new DeviceFaultError(FaultCodes.UnknownCommand, `driver has no handler for ${command.command}`);
+      const output = await handler(parameters, context);
+      // The round trip makes the journalled output exactly what a replay will send.
+      const plain: unknown = JSON.parse(JSON.stringify(output ?? null));
+      if (plain === null || typeof plain !== 'object' || Array.isArray(plain))
+        throw new TypeError(`handler returned ${JSON.stringify(plain)}, expected an object of outputs`);
+      outcome = { type: 'result', output: plain as Record<string, unknown> };
+    } catch (error) {
+      if (killed) return;
+      outcome = { type: 'fault', error: toFault(error, command, deviceId) };
+    } finally {
+      done = true;
+    }
+    if (killed) return;
+    journal.append({ type: 'finish', commandId, outcome, at: clock.now() });
+    answer(commandId, outcome, false);
+  };
+
+  const refuseExpired = (command: DeviceCommand, when: string): void => {
+    const now = clock.now();
+    const outcome: CommandOutcome = {
+      type: 'fault',
+      error: {
+        code: FaultCodes.CommandExpired,
+        message: `command expired ${when}: deadline ${new Date(command.deadline).toISOString()} is ${now - command.deadline} ms before now ${new Date(now).toISOString()} (command ${command.commandId}, device ${deviceId})`,
+        retryable: false,
+      },
+    };
+    journal.append({ type: 'finish', commandId: command.commandId, outcome, at: now });
+    answer(command.commandId, outcome, false);
+  };
+
+  const drain = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      for (let next = queue.shift(); next !== undefined && !killed; next = queue.shift()) {
+        await execute(next);
+        pending.delete(next.command.commandId);
+      }
+    } finally {
+      running = false;
+      for (const wake of idleWaiters.splice(0)) wake();
+    }
+  };
+
+  const receive = (payload: Buffer): void => {
+    if (killed) return;
+    stats.received++;
+    const read = readCommandId(payload.toString('utf8'));
+    if ('reason' in read) {
+      stats.unanswerable++;
+      logger.warn(`device ${deviceId}: cannot answer a command: ${read.reason}`);
+      return;
+    }
+    const { commandId } = read;
+    const finished = journal.find(commandId)?.finish;
+    if (finished) {
+      stats.replays++;
+      answer(commandId, finished.outcome, true);
+      return;
+    }
+    if (pending.has(commandId)) {
+      stats.duplicatesIgnored++;
+      return;
+    }
+    const decision = checkCommand(commandId, read.data, deviceId, catalogue);
+    if (decision.action === 'refuse') {
+      fault(commandId, decision.fault);
+      return;
+    }
+    if (decision.command.deadline < clock.now()) {
+      refuseExpired(decision.command, 'before it arrived');
+      return;
+    }
+    if (stopping) {
+      fault(commandId, {
+        code: DEVICE_STOPPING,
+        message: `device ${deviceId} is stopping and takes no new commands (command ${commandId})`,
+        retryable: true,
+      });
+      return;
+    }
+    pending.add(commandId);
+    queue.push({ command: decision.command, parameters: decision.parameters });
+    emit({ type: 'accepted', commandId, deviceId, at: clock.now() });
+    void drain();
+  };
+
+  client.on('connect', announce);
+  client.on('error', (error) => logger.warn(`device ${deviceId}: MQTT error: ${error.message}`));
+  client.on('message', (topic, payload) => {
+    if (topic === topics.commands) receive(payload);
+  });
+  announce();
+  try {
+    await client.subscribeAsync(topics.commands, { qos: 1 });
+  } catch (error) {
+    client.end(true);
+    throw new DeviceAgentError(
+      deviceId,
+      `cannot subscribe to ${topics.commands}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  for (const commandId of unknown) {
+    const outcome = journal.find(commandId)?.finish?.outcome;
+    if (outcome) answer(commandId, outcome, false);
+  }
+  telemetryTimer = clock.setTimeout(sendTelemetry, heartbeat * 1000);
+
+  const whenIdle = (): Promise<void> =>
+    running || queue.length > 0 ? new Promise((resolve) => idleWaiters.push(resolve)) : Promise.resolve();
+
+  return {
+    deviceId,
+    descriptor,
+    journal,
+    stats: () => ({ ...stats }),
+    whenIdle,
+    async stop() {
+      if (stopping || killed) return;
+      stopping = true;
+      clock.clearTimeout(telemetryTimer);
+      for (const dropped of queue.splice(0)) {
+        pending.delete(dropped.command.commandId);
+        fault(dropped.command.commandId, {
+          code: DEVICE_STOPPING,
+          message: `device ${deviceId} stopped before starting ${dropped.command.command} (command ${dropped.command.commandId})`,
+          retryable: true,
+        });
+      }
+      await whenIdle();
+      await publish(topics.status, { ...offline, at: clock.now() } satisfies DeviceStatus, 1, true);
+      try {
+        await client.endAsync();
+      } catch (error) {
+        throw new DeviceAgentError(deviceId, `disconnect failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
+    kill() {
+      if (killed) return;
+      killed = true;
+      clock.clearTimeout(telemetryTimer);
+      abort.abort(new DeviceAgentError(deviceId, 'killed'));
+      client.stream.destroy();
+      client.end(true);
+      queue.length = 0;
+      for (const wake of idleWaiters.splice(0)) wake();
+    },
+  };
+}
+
+function toFault(error: unknown, command: DeviceCommand, deviceId: string): Fault {
+  if (error instanceof DeviceFaultError)
+    return { code: error.code, message: error.message, retryable: error.retryable };
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    code: FaultCodes.DriverError,
+    message: `driver failed on ${command.command}: ${message} (command ${command.commandId}, device ${deviceId})`,
+    retryable: false,
+  };
+}

@@ -1,0 +1,6 @@
+export * from './agent.ts';
+export * from './capabilities.ts';
+export * from './catalogue.ts';
+export * from './errors.ts';
+export * from './journal.ts';
+export * from './topics.ts';

@@ -1,0 +1,352 @@
+import type { Rng } from '../../contracts/index.ts';
+import { ModelFitError } from '../errors.ts';
+import { matern52, matern52Slope, scaledDistance } from './kernel.ts';
+import { choleskyInverse, choleskyWithJitter, solveLower, solveUpperT } from './linalg.ts';
+import { minimiseBox } from './optimise.ts';
+
+/**
+ * Gaussian-process regression with an ARD Matérn-5/2 kernel, homoscedastic noise and standardised outcomes.
+ * Inputs are expected in (roughly) the unit cube: the planner normalises them before they get here.
+ *
+ * Hyperparameters θ = [log ℓ_1 … log ℓ_D, log s², log(σ²_n − minNoise)] are fitted by MAP with the priors
+ * BoTorch uses by default since 2024 (Hvarfner et al., "Vanilla Bayesian optimization performs great in high
+ * dimensions"): log ℓ ~ N(√2 + ½·log D, 3), which scales lengthscales with dimension, and log σ²_n ~ N(−4, 1);
+ * plus a weak log s² ~ N(0, 1) on the signal variance of the standardised outcomes.
+ */
+
+/** Prior and bound settings; exported so tests and the planner agree on them. */
+export const GP_DEFAULTS = {
+  /** Smallest noise variance, in standardised units: keeps noise-free data numerically well-posed. */
+  minNoise: 1e-6,
+  signalPrior: { mean: 0, sd: 1 },
+  noisePrior: { mean: -4, sd: 1 },
+  lengthscaleSd: Math.sqrt(3),
+} as const;
+
+/** Options of {@link GaussianProcess.fit}. */
+export interface GpFitOptions {
+  /** Draws the random restarts. */
+  rng: Rng;
+  /** Random restarts from the prior, besides the prior mode and `warmStart`. @default 2 */
+  restarts?: number;
+  /** θ to start from, usually the previous fit's. */
+  warmStart?: ArrayLike<number>;
+  /** L-BFGS iterations per start. @default 80 */
+  maxIterations?: number;
+  /** Skips fitting and uses `warmStart` as is (for conditioning on fantasies). @default false */
+  fixed?: boolean;
+}
+
+/** A posterior prediction in standardised outcome units, with gradients when asked for. */
+export interface Prediction {
+  mean: number;
+  variance: number;
+}
+
+function lengthscalePriorMean(dim: number): number {
+  return Math.SQRT2 + 0.5 * Math.log(dim);
+}
+
+/** The prior mode of θ for `dim` inputs. */
+export function priorMode(dim: number): Float64Array {
+  const theta = new Float64Array(dim + 2).fill(lengthscalePriorMean(dim));
+  theta[dim] = GP_DEFAULTS.signalPrior.mean;
+  theta[dim + 1] = GP_DEFAULTS.noisePrior.mean;
+  return theta;
+}
+
+/** Negative log prior of θ (up to a constant), adding its gradient into `gradient`. */
+function negLogPrior(theta: Float64Array, dim: number, gradient: Float64Array): number {
+  let value = 0;
+  const term = (i: number, mean: number, sd: number) => {
+    const z = ((theta[i] as number) - mean) / sd;
+    value += 0.5 * z * z;
+    gradient[i] = (gradient[i] as number) + z / sd;
+  };
+  const lm = lengthscalePriorMean(dim);
+  for (let i = 0; i < dim; i++) term(i, lm, GP_DEFAULTS.lengthscaleSd);
+  term(dim, GP_DEFAULTS.signalPrior.mean, GP_DEFAULTS.signalPrior.sd);
+  term(dim + 1, GP_DEFAULTS.noisePrior.mean, GP_DEFAULTS.noisePrior.sd);
+  return value;
+}
+
+/** A fitted GP: immutable; {@link GaussianProcess.condition} returns a new one with extra data. */
+export class GaussianProcess {
+  private readonly invSqLengthscales: Float64Array;
+  private readonly signal: number;
+
+  private constructor(
+    /** Training inputs, row-major n×dim. */
+    readonly x: Float64Array,
+    readonly n: number,
+    readonly dim: number,
+    /** Raw outcomes. */
+    readonly y: Float64Array,
+    readonly yMean: number,
+    readonly yStd: number,
+    readonly theta: Float64Array,
+    private readonly factor: Float64Array,
+    private readonly alpha: Float64Array,
+    /** Jitter that the Cholesky factorisation needed, in standardised units. */
+    readonly jitter: number,
+  ) {
+    this.invSqLengthscales = Float64Array.from({ length: dim }, (_, i) =>
+      Math.exp(-2 * (theta[i] as number)),
+    );
+    this.signal = Math.exp(theta[dim] as number);
+  }
+
+  /** Noise variance in standardised units. */
+  get noise(): number {
+    return GP_DEFAULTS.minNoise + Math.exp(this.theta[this.dim + 1] as number);
+  }
+
+  /** Lengthscales in input units. */
+  get lengthscales(): number[] {
+    return Array.from(this.theta.subarray(0, this.dim), Math.exp);
+  }
+
+  /** Signal variance in standardised units. */
+  get signalVariance(): number {
+    return this.signal;
+  }
+
+  /**
+   * Fits a GP to `points` (each of length `dim`) and raw outcomes `y`, maximising the marginal likelihood
+   * times the prior from several starts.
+   *
+   * @throws {ModelFitError} when no start gives a factorable covariance matrix.
+   */
+  static fit(
+    points: readonly ArrayLike<number>[],
+    y: ArrayLike<number>,
+    options: GpFitOptions,
+  ): GaussianProcess {
+    const n = points.length;
+    if (n === 0) throw new ModelFitError('cannot fit a GP to 0 observations');
+    const dim = points[0]?.length ?? 0;
+    const x = new Float64Array(n * dim);
+    points.forEach((p, a) => {
+      for (let i = 0; i < dim; i++) x[a * dim + i] = p[i] as number;
+    });
+    const raw = Float64Array.from(y);
+    let mean = 0;
+    for (const v of raw) mean += v;
+    mean /= n;
+    let variance = 0;
+    for (const v of raw) variance += (v - mean) ** 2;
+    variance = n > 1 ? variance / (n - 1) : 0;
+    // All-equal outcomes have no scale; 1 keeps the standardised data at 0 and the model well defined.
+    const std = variance > 1e-24 * Math.max(1, mean * mean) ? Math.sqrt(variance) : 1;
+    const ys = raw.map((v) => (v - mean) / std);
+
+    let best: { theta: Float64Array; value: number } | undefined;
+    if (options.fixed && options.warmStart) {
+      best = { theta: Float64Array.from(options.warmStart), value: 0 };
+    } else {
+      const objective = negLogPosterior(x, n, dim, ys);
+      const starts: Float64Array[] = [];
+      if (options.warmStart && options.warmStart.length === dim + 2)
+        starts.push(Float64Array.from(options.warmStart));
+      starts.push(priorMode(dim));
+      for (let r = 0; r < (options.restarts ?? 2); r++) {
+        const theta = priorMode(dim);
+        for (let i = 0; i < dim; i++)
+          theta[i] = (theta[i] as number) + GP_DEFAULTS.lengthscaleSd * options.rng.normal();
+        theta[dim] = GP_DEFAULTS.signalPrior.mean + GP_DEFAULTS.signalPrior.sd * options.rng.normal();
+        theta[dim + 1] = GP_DEFAULTS.noisePrior.mean + GP_DEFAULTS.noisePrior.sd * options.rng.normal();
+        starts.push(theta);
+      }
+      // Bounds keep θ where the kernel matrix stays meaningful (lengthscales between 1e-3 and 1e3 of the cube).
+      const lower = new Float64Array(dim + 2).fill(Math.log(1e-3));
+      const upper = new Float64Array(dim + 2).fill(Math.log(1e3));
+      lower[dim] = Math.log(1e-3);
+      upper[dim] = Math.log(1e3);
+      lower[dim + 1] = Math.log(1e-9);
+      upper[dim + 1] = Math.log(10);
+      for (const start of starts) {
+        const result = minimiseBox(objective, start, {
+          lower,
+          upper,
+          maxIterations: options.maxIterations ?? 80,
+          gradientTolerance: 1e-5,
+          valueTolerance: 1e-9,
+        });
+        if (Number.isFinite(result.value) && (!best || result.value < best.value))
+          best = { theta: result.x, value: result.value };
+      }
+      if (!best)
+        throw new ModelFitError(`GP fit failed from all ${starts.length} starts (n = ${n}, dim = ${dim})`);
+    }
+    return GaussianProcess.build(x, n, dim, raw, mean, std, best.theta);
+  }
+
+  private static build(
+    x: Float64Array,
+    n: number,
+    dim: number,
+    raw: Float64Array,
+    mean: number,
+    std: number,
+    theta: Float64Array,
+  ): GaussianProcess {
+    const k = covariance(x, n, dim, theta);
+    const { factor, jitter } = choleskyWithJitter(k, n);
+    const ys = raw.map((v) => (v - mean) / std);
+    const alpha = solveUpperT(factor, n, solveLower(factor, n, ys));
+    return new GaussianProcess(x, n, dim, raw, mean, std, theta, factor, alpha, jitter);
+  }
+
+  /**
+   * A GP with the same hyperparameters and standardisation, conditioned on extra (fantasy) observations:
+   * used for batch proposals, where pending points are believed to return the posterior mean.
+   */
+  condition(points: readonly ArrayLike<number>[], y: ArrayLike<number>): GaussianProcess {
+    const m = points.length;
+    const x = new Float64Array((this.n + m) * this.dim);
+    x.set(this.x);
+    points.forEach((p, a) => {
+      for (let i = 0; i < this.dim; i++) x[(this.n + a) * this.dim + i] = p[i] as number;
+    });
+    const raw = new Float64Array(this.n + m);
+    raw.set(this.y);
+    raw.set(Float64Array.from(y), this.n);
+    return GaussianProcess.build(x, this.n + m, this.dim, raw, this.yMean, this.yStd, this.theta);
+  }
+
+  /**
+   * Posterior of the latent function at `point` in standardised units. With `meanGradient` and
+   * `varianceGradient` (length dim) it also writes their gradients with respect to the point.
+   */
+  predict(
+    point: ArrayLike<number>,
+    meanGradient?: Float64Array,
+    varianceGradient?: Float64Array,
+  ): Prediction {
+    const { n, dim, x } = this;
+    const kStar = new Float64Array(n);
+    const slope = meanGradient ? new Float64Array(n) : undefined;
+    let mean = 0;
+    for (let a = 0; a < n; a++) {
+      const r = scaledDistance(point, x, a, dim, this.invSqLengthscales);
+      const k = this.signal * matern52(r);
+      kStar[a] = k;
+      mean += k * (this.alpha[a] as number);
+      if (slope) slope[a] = this.signal * matern52Slope(r);
+    }
+    const v = solveLower(this.factor, n, kStar);
+    let explained = 0;
+    for (let a = 0; a < n; a++) explained += (v[a] as number) ** 2;
+    const variance = Math.max(this.signal - explained, 1e-12 * this.signal);
+    if (meanGradient && varianceGradient && slope) {
+      const w = solveUpperT(this.factor, n, v);
+      meanGradient.fill(0);
+      varianceGradient.fill(0);
+      for (let a = 0; a < n; a++) {
+        const sa = slope[a] as number;
+        const alphaA = this.alpha[a] as number;
+        const wA = w[a] as number;
+        for (let i = 0; i < dim; i++) {
+          // dk/dx_i = −slope·(x_i − x_ai)/ℓ_i²
+          const dk =
+            -sa * ((point[i] as number) - (x[a * dim + i] as number)) * (this.invSqLengthscales[i] as number);
+          meanGradient[i] = (meanGradient[i] as number) + alphaA * dk;
+          varianceGradient[i] = (varianceGradient[i] as number) - 2 * wA * dk;
+        }
+      }
+    }
+    return { mean, variance };
+  }
+}
+
+/** Kernel matrix of the training inputs plus the noise variance on the diagonal. */
+function covariance(x: Float64Array, n: number, dim: number, theta: Float64Array): Float64Array {
+  const inv = Float64Array.from({ length: dim }, (_, i) => Math.exp(-2 * (theta[i] as number)));
+  const signal = Math.exp(theta[dim] as number);
+  const noise = GP_DEFAULTS.minNoise + Math.exp(theta[dim + 1] as number);
+  const k = new Float64Array(n * n);
+  const row = new Float64Array(dim);
+  for (let a = 0; a < n; a++) {
+    k[a * n + a] = signal + noise;
+    for (let i = 0; i < dim; i++) row[i] = x[a * dim + i] as number;
+    for (let b = 0; b < a; b++) {
+      const v = signal * matern52(scaledDistance(row, x, b, dim, inv));
+      k[a * n + b] = v;
+      k[b * n + a] = v;
+    }
+  }
+  return k;
+}
+
+/**
+ * The negative log marginal likelihood plus negative log prior of standardised outcomes `ys`, as a function of
+ * θ with its analytic gradient: ∂/∂θ_j = ½·tr((K⁻¹ − ααᵀ)·∂K/∂θ_j) + prior terms.
+ */
+export function negLogPosterior(
+  x: Float64Array,
+  n: number,
+  dim: number,
+  ys: Float64Array,
+): (theta: Float64Array, gradient: Float64Array) => number {
+  // Squared coordinate differences per pair (a > b), computed once for every evaluation.
+  const pairs = (n * (n - 1)) / 2;
+  const diff2 = new Float64Array(pairs * dim);
+  for (let a = 0, p = 0; a < n; a++)
+    for (let b = 0; b < a; b++, p++)
+      for (let i = 0; i < dim; i++)
+        diff2[p * dim + i] = ((x[a * dim + i] as number) - (x[b * dim + i] as number)) ** 2;
+  const kf = new Float64Array(pairs);
+  const slope = new Float64Array(pairs);
+
+  return (theta, gradient) => {
+    gradient.fill(0);
+    const inv = Float64Array.from({ length: dim }, (_, i) => Math.exp(-2 * (theta[i] as number)));
+    const signal = Math.exp(theta[dim] as number);
+    const noiseExtra = Math.exp(theta[dim + 1] as number);
+    const k = new Float64Array(n * n);
+    for (let a = 0, p = 0; a < n; a++) {
+      k[a * n + a] = signal + GP_DEFAULTS.minNoise + noiseExtra;
+      for (let b = 0; b < a; b++, p++) {
+        let r2 = 0;
+        for (let i = 0; i < dim; i++) r2 += (diff2[p * dim + i] as number) * (inv[i] as number);
+        const r = Math.sqrt(r2);
+        const v = signal * matern52(r);
+        kf[p] = v;
+        slope[p] = signal * matern52Slope(r);
+        k[a * n + b] = v;
+        k[b * n + a] = v;
+      }
+    }
+    let chol: ReturnType<typeof choleskyWithJitter>;
+    try {
+      chol = choleskyWithJitter(k, n, 1e-6);
+    } catch (error) {
+      // An indefinite matrix at this θ is a region the optimiser must step back from, not a failure of the fit.
+      if (error instanceof ModelFitError) return Number.POSITIVE_INFINITY;
+      throw error;
+    }
+    const { factor } = chol;
+    const alpha = solveUpperT(factor, n, solveLower(factor, n, ys));
+    let value = 0.5 * n * Math.log(2 * Math.PI);
+    for (let a = 0; a < n; a++)
+      value += 0.5 * (ys[a] as number) * (alpha[a] as number) + Math.log(factor[a * n + a] as number);
+    const kinv = choleskyInverse(factor, n);
+    // W = K⁻¹ − ααᵀ; only its diagonal and lower triangle are needed.
+    let traceW = 0;
+    for (let a = 0; a < n; a++) traceW += (kinv[a * n + a] as number) - (alpha[a] as number) ** 2;
+    let signalGrad = 0.5 * traceW * signal;
+    for (let a = 0, p = 0; a < n; a++) {
+      const alphaA = alpha[a] as number;
+      for (let b = 0; b < a; b++, p++) {
+        const w = (kinv[a * n + b] as number) - alphaA * (alpha[b] as number);
+        signalGrad += w * (kf[p] as number);
+        const ws = w * (slope[p] as number);
+        for (let i = 0; i < dim; i++)
+          gradient[i] = (gradient[i] as number) + ws * (diff2[p * dim + i] as number) * (inv[i] as number);
+      }
+    }
+    gradient[dim] = signalGrad;
+    gradient[dim + 1] = 0.5 * traceW * noiseExtra;
+    return value + negLogPrior(theta, dim, gradient);
+  };
+}

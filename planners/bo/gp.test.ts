@@ -47,15 +47,14 @@ describe('GaussianProcess', () => {
       warmStart: thetaOf(1, ell, 1, noise),
     });
     // Standardised outcomes: mean 0, sample std √2, so ys = [1/√2, −1/√2].
-    const ys = [1 / Math.SQRT2, -1 / Math.SQRT2];
+    const [y0, y1] = [1 / Math.SQRT2, -1 / Math.SQRT2];
     const k01 = matern52(1 / ell);
     const det = (1 + noise) ** 2 - k01 ** 2;
-    const inv = [(1 + noise) / det, -k01 / det, -k01 / det, (1 + noise) / det];
+    const [i00, i01] = [(1 + noise) / det, -k01 / det];
     const xStar = 0.3;
-    const ks = [matern52(xStar / ell), matern52((1 - xStar) / ell)] as const;
-    const alpha = [inv[0]! * ys[0]! + inv[1]! * ys[1]!, inv[2]! * ys[0]! + inv[3]! * ys[1]!];
-    const mean = ks[0] * alpha[0]! + ks[1] * alpha[1]!;
-    const quad = ks[0] * (inv[0]! * ks[0] + inv[1]! * ks[1]) + ks[1] * (inv[2]! * ks[0] + inv[3]! * ks[1]);
+    const [k0, k1] = [matern52(xStar / ell), matern52((1 - xStar) / ell)];
+    const mean = k0 * (i00 * y0 + i01 * y1) + k1 * (i01 * y0 + i00 * y1);
+    const quad = k0 * (i00 * k0 + i01 * k1) + k1 * (i01 * k0 + i00 * k1);
     const got = gp.predict([xStar]);
     expect(got.mean).toBeCloseTo(mean, 12);
     expect(got.variance).toBeCloseTo(1 - quad, 12);

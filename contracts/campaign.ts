@@ -2,10 +2,19 @@ import { z } from 'zod';
 import { DesignSpaceSchema, IdentifierSchema, ObjectiveSchema } from './design-space.ts';
 import { SlugSchema } from './device.ts';
 
-/** How a planner proposes experiments. `batch` proposals are run in parallel. */
+/**
+ * How a planner proposes experiments. `batch` proposals are run in parallel. `bo` is Bayesian optimisation
+ * (a GP surrogate and an acquisition function), after `initial` Sobol points.
+ */
 export const PlannerConfigSchema = z.object({
-  strategy: z.enum(['random', 'sobol']),
+  strategy: z.enum(['random', 'sobol', 'bo']),
   batch: z.int().min(1).max(96).default(1),
+  /** `bo`: Sobol points proposed before the model takes over; 2·(parameters + 1) when absent. */
+  initial: z.int().min(1).max(10_000).optional(),
+  /** `bo`: `logei` (expected improvement, in log space) or `ucb` (upper confidence bound); `logei` when absent. */
+  acquisition: z.enum(['logei', 'ucb']).optional(),
+  /** `bo` with `ucb`: exploration weight β in μ + √β·σ, on standardised outcomes; 4 when absent. */
+  beta: z.number().positive().max(1000).optional(),
 });
 export type PlannerConfig = z.infer<typeof PlannerConfigSchema>;
 

@@ -7,3 +7,4 @@ export * from './errors.ts';
 export * from './experiment.ts';
 export * from './fault-codes.ts';
 export * from './random.ts';
+export * from './run-events.ts';

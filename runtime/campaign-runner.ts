@@ -1,0 +1,296 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createActor, toPromise } from 'xstate';
+import {
+  type Campaign,
+  type Clock,
+  type ParameterValues,
+  ScaledClock,
+  seedFrom,
+} from '../contracts/index.ts';
+import { createPlanner, type PlannerState, restorePlanner } from '../planners/index.ts';
+import { startSimulators } from '../simulators/index.ts';
+import { type CampaignOutput, campaignMachine, type StopReason } from '../workflows/index.ts';
+import { type EmbeddedBroker, startBroker } from './broker.ts';
+import { campaignActors } from './campaign-actors.ts';
+import { parseCampaign } from './campaign-file.ts';
+import { DeviceBus } from './device-bus.ts';
+import { DevicePool } from './device-pool.ts';
+import { BrokerError, RuntimeError } from './errors.ts';
+import { RunDirectory } from './run-directory.ts';
+import { Store } from './store.ts';
+
+/** The summary printed at the end of a run (`labloop run --json` prints exactly this). */
+export interface CampaignSummary {
+  campaign: string;
+  campaignId: string;
+  reason: StopReason;
+  error?: string;
+  /** Proposals decided: succeeded + failed + rejected. */
+  experiments: number;
+  succeeded: number;
+  failed: number;
+  rejected: number;
+  objective: { name: string; goal: 'maximise' | 'minimise' };
+  best: { experimentId: string; parameters: ParameterValues; value: number } | null;
+  seed: number;
+  wallSeconds: number;
+  runDir: string;
+}
+
+/** Live progress, reported on every state change and finished experiment. */
+export interface CampaignProgressReport {
+  state: string;
+  budget: number;
+  proposed: number;
+  succeeded: number;
+  failed: number;
+  rejected: number;
+  best: number | undefined;
+}
+
+/** Options of {@link runCampaign} and {@link resumeCampaign}. */
+export interface RunOptions {
+  /** Where run directories are created. @default 'runs' */
+  runsDir?: string;
+  /** Overrides the campaign file's seed. */
+  seed?: number;
+  /** An external broker (`mqtt://host:port`); without it an embedded broker starts. */
+  brokerUrl?: string;
+  /** Port of the embedded broker; 0 picks a free one. @default 1883, or a free port when 1883 is taken */
+  port?: number;
+  /** How many times faster than the wall clock simulated time runs. @default 1000 */
+  timeScale?: number;
+  /** Overrides `timeScale` with a clock of your own. */
+  clock?: Clock;
+  /** Overrides the generated campaign id (and so the run directory's name). */
+  campaignId?: string;
+  /** Wall ms to wait for the protocol's device kinds to come online. @default 15000 */
+  deviceWait?: number;
+  onProgress?: (report: CampaignProgressReport) => void;
+  /** Prints one line for notices (a fallback port); silent by default. */
+  onNotice?: (message: string) => void;
+  /** Aborting it aborts the campaign (running experiments are cancelled, the run directory stays resumable). */
+  signal?: AbortSignal;
+}
+
+const LABLOOP_VERSION = '0.1.0';
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/**
+ * Runs a campaign to its end on the local runtime: embedded (or external) MQTT broker, the campaign's simulated
+ * instruments, the XState campaign machine, a SQLite store and a run directory.
+ *
+ * @example
+ * const { campaign, source } = loadCampaign('examples/colour-mixing.yaml');
+ * const summary = await runCampaign(campaign, source, { port: 0 });
+ */
+export async function runCampaign(
+  campaign: Campaign,
+  source: string,
+  options: RunOptions = {},
+): Promise<CampaignSummary> {
+  const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1000);
+  const seed = options.seed ?? campaign.seed ?? seedFrom(clock.now(), process.pid) % 1_000_000;
+  const campaignId =
+    options.campaignId ??
+    `${campaign.name}-${stamp(clock.now())}-${(seedFrom(seed, clock.now(), process.pid) % 0x10000).toString(16).padStart(4, '0')}`;
+  const runDir = RunDirectory.create(
+    options.runsDir ?? 'runs',
+    { campaignId, seed, createdAt: clock.now(), labloopVersion: LABLOOP_VERSION },
+    source,
+  );
+  return execute({ campaign, runDir, clock, resume: false, options });
+}
+
+/** Resumes an interrupted campaign from its run directory; finished experiments are not run again. */
+export async function resumeCampaign(
+  dir: string,
+  options: Omit<RunOptions, 'seed' | 'campaignId' | 'runsDir'> = {},
+): Promise<CampaignSummary> {
+  const runDir = RunDirectory.open(dir);
+  const campaign = parseCampaign(runDir.campaignSource(), `${runDir.dir}/campaign.yaml`);
+  const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1000);
+  return execute({ campaign, runDir, clock, resume: true, options });
+}
+
+async function openBroker(options: RunOptions): Promise<{ url: string; broker?: EmbeddedBroker }> {
+  if (options.brokerUrl) return { url: options.brokerUrl };
+  try {
+    const broker = await startBroker({ port: options.port ?? 1883 });
+    return { url: broker.url, broker };
+  } catch (error) {
+    if (options.port !== undefined) throw error;
+    const broker = await startBroker({ port: 0 });
+    options.onNotice?.(`port 1883 is taken; the embedded broker listens on ${broker.url}`);
+    return { url: broker.url, broker };
+  }
+}
+
+async function waitForDevices(bus: DeviceBus, kinds: string[], wallMs: number): Promise<void> {
+  const missing = () => kinds.filter((kind) => bus.devicesOfKind(kind).length === 0);
+  const deadline = Date.now() + wallMs;
+  while (missing().length > 0) {
+    const left = deadline - Date.now();
+    if (left <= 0)
+      throw new RuntimeError(
+        `no ${missing().join(', ')} device came online within ${wallMs / 1000} s on ${bus.labId}; the protocol needs them (simulate them under simulators: or start the devices)`,
+      );
+    await Promise.race([once(bus, 'status'), new Promise((resolve) => setTimeout(resolve, left))]);
+  }
+}
+
+async function execute(run: {
+  campaign: Campaign;
+  runDir: RunDirectory;
+  clock: Clock;
+  resume: boolean;
+  options: RunOptions;
+}): Promise<CampaignSummary> {
+  const { campaign, runDir, clock, resume, options } = run;
+  const { campaignId, seed } = runDir.meta;
+  const started = performance.now();
+  const objective = campaign.objectives[0] as Campaign['objectives'][number];
+  const cleanups: Array<() => Promise<void> | void> = [() => runDir.close()];
+  try {
+    const { url, broker } = await openBroker(options);
+    if (broker) cleanups.unshift(() => broker.close());
+    const lab = await startSimulators({
+      brokerUrl: url,
+      labId: campaign.lab,
+      clock,
+      seed,
+      simulators: campaign.simulators,
+      journalDir: runDir.journalDir,
+    });
+    cleanups.unshift(() => lab.stop());
+    const bus = await DeviceBus.connect({
+      url,
+      labId: campaign.lab,
+      clock,
+      clientId: `labloop-${campaignId}`,
+    }).catch((error: Error) => {
+      throw new BrokerError(error.message, { cause: error });
+    });
+    cleanups.unshift(() => bus.close());
+    bus.on('event', (event) => runDir.append({ type: 'device.event', event }, clock.now()));
+    bus.on('status', (device) =>
+      runDir.append(
+        { type: 'device.status', deviceId: device.deviceId, state: device.online ? 'online' : 'offline' },
+        clock.now(),
+      ),
+    );
+    await waitForDevices(
+      bus,
+      [...new Set(campaign.protocol.steps.map((s) => s.device))],
+      options.deviceWait ?? 15_000,
+    );
+
+    const store = new Store(runDir.storeFile);
+    cleanups.push(() => store.close());
+    if (!resume)
+      store.createCampaign({
+        id: campaignId,
+        name: campaign.name,
+        lab: campaign.lab,
+        spec: campaign,
+        seed,
+        createdAt: clock.now(),
+      });
+    const saved = resume ? store.plannerState(campaignId) : undefined;
+    const planner = saved
+      ? restorePlanner(saved as PlannerState)
+      : createPlanner({
+          space: campaign.space,
+          objectives: campaign.objectives,
+          planner: campaign.planner,
+          seed,
+        });
+
+    const workflowVersion = `labloop@${LABLOOP_VERSION}+${createHash('sha256').update(JSON.stringify(campaign.protocol)).digest('hex').slice(0, 12)}`;
+    const machine = campaignMachine.provide({
+      actors: campaignActors({
+        campaign,
+        campaignId,
+        workflowVersion,
+        store,
+        runDir,
+        bus,
+        pool: new DevicePool(bus, clock),
+        planner,
+        clock,
+      }),
+    });
+    const snapshot = resume ? store.snapshot(campaignId) : undefined;
+    const actor = createActor(machine, {
+      clock,
+      input: { campaignId, budget: campaign.budget, batchSize: campaign.planner.batch, objective },
+      ...(snapshot ? { snapshot: snapshot as never } : {}),
+    });
+    let lastState = '';
+    actor.subscribe((state) => {
+      store.saveSnapshot(campaignId, actor.getPersistedSnapshot(), clock.now());
+      const name = String(state.value);
+      if (name !== lastState) {
+        lastState = name;
+        runDir.append({ type: 'campaign.state', state: name }, clock.now());
+      }
+      const c = state.context;
+      options.onProgress?.({
+        state: name,
+        budget: campaign.budget.experiments,
+        proposed: c.proposed,
+        succeeded: c.succeeded,
+        failed: c.failed,
+        rejected: c.rejected,
+        best: c.best?.value,
+      });
+    });
+    runDir.append(
+      resume
+        ? {
+            type: 'campaign.resumed',
+            campaignId,
+            state: snapshot ? String((snapshot as { value: unknown }).value) : 'start',
+          }
+        : { type: 'campaign.started', campaignId, name: campaign.name, seed },
+      clock.now(),
+    );
+    const onAbort = () => actor.send({ type: 'ABORT' });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    actor.start();
+    if (options.signal?.aborted) onAbort();
+    const output: CampaignOutput = await toPromise(actor);
+    options.signal?.removeEventListener('abort', onAbort);
+    // Progress is recomputed from the store: it also counts experiments finished before a resume.
+    const progress = store.progress(campaignId, objective);
+    const summary: CampaignSummary = {
+      campaign: campaign.name,
+      campaignId,
+      reason: output.reason,
+      ...(output.error === undefined ? {} : { error: output.error }),
+      experiments: progress.succeeded + progress.failed + progress.rejected,
+      succeeded: progress.succeeded,
+      failed: progress.failed,
+      rejected: progress.rejected,
+      objective: { name: objective.name, goal: objective.goal },
+      best: progress.best ?? null,
+      seed,
+      wallSeconds: Math.round((performance.now() - started) / 10) / 100,
+      runDir: runDir.dir,
+    };
+    const status =
+      output.reason === 'error' ? 'failed' : output.reason === 'aborted' ? 'aborted' : 'completed';
+    store.finishCampaign(campaignId, status, summary, clock.now());
+    runDir.append(
+      { type: 'campaign.finished', reason: output.reason, ...(output.error ? { error: output.error } : {}) },
+      clock.now(),
+    );
+    return summary;
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+}

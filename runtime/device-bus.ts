@@ -1,0 +1,229 @@
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  type Clock,
+  type DeviceCommand,
+  type DeviceDescriptor,
+  type DeviceEvent,
+  DeviceEventSchema,
+  DeviceStatusSchema,
+  parseWith,
+  type Telemetry,
+  TelemetrySchema,
+} from '../contracts/index.ts';
+import { deviceTopic, labFilter, parseDeviceTopic } from '../devices/index.ts';
+import { StepFaultError } from '../workflows/index.ts';
+import { BrokerError } from './errors.ts';
+
+/** What the orchestrator knows about one device. */
+export interface DeviceState {
+  deviceId: string;
+  online: boolean;
+  descriptor: DeviceDescriptor | undefined;
+  telemetry: Telemetry | undefined;
+  lastSeen: number;
+}
+
+/** The outcome of a dispatched command. */
+export interface DispatchResult {
+  output: Record<string, unknown>;
+  firmware: string;
+  replay: boolean;
+}
+
+interface Pending {
+  resolve(result: DispatchResult): void;
+  reject(error: unknown): void;
+}
+
+/** Events of a {@link DeviceBus}. */
+export interface DeviceBusEvents {
+  status: [DeviceState];
+  event: [DeviceEvent];
+  telemetry: [Telemetry];
+  /** A payload on a lab topic that failed its schema; it is dropped. */
+  invalid: [{ topic: string; error: Error }];
+}
+
+/** Options of {@link DeviceBus.connect}. */
+export interface DeviceBusOptions {
+  url: string;
+  labId: string;
+  clock: Clock;
+  /** A stable id, so the broker keeps the session (and queued QoS 1 events) across reconnects. */
+  clientId?: string;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * The orchestrator's side of the device contract: one MQTT client that tracks every device's retained status
+ * and telemetry, publishes commands (QoS 1) and settles each by its commandId when the device's `result` or
+ * `fault` arrives. Duplicate and late answers are reported as events and otherwise ignored.
+ */
+export class DeviceBus extends EventEmitter<DeviceBusEvents> {
+  readonly devices = new Map<string, DeviceState>();
+  private readonly pending = new Map<string, Pending>();
+
+  private constructor(
+    private readonly client: MqttClient,
+    readonly labId: string,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  static async connect(options: DeviceBusOptions): Promise<DeviceBus> {
+    let client: MqttClient;
+    try {
+      client = await mqtt.connectAsync(options.url, {
+        clientId: options.clientId ?? `labloop-orchestrator-${options.labId}`,
+        clean: false,
+        reconnectPeriod: 500,
+        connectTimeout: 5_000,
+        ...(options.username === undefined ? {} : { username: options.username, password: options.password }),
+      });
+    } catch (error) {
+      throw new BrokerError(
+        `cannot connect to the MQTT broker at ${options.url}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    const bus = new DeviceBus(client, options.labId, options.clock);
+    const noDelay = () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    noDelay();
+    client.on('connect', noDelay);
+    client.on('message', (topic, payload) => bus.onMessage(topic, payload));
+    await client.subscribeAsync(
+      ['status', 'events', 'telemetry'].map((channel) => labFilter(options.labId, channel as 'status')),
+      { qos: 1 },
+    );
+    return bus;
+  }
+
+  /** Online devices of `kind` that offer `command`. */
+  devicesOfKind(kind: string): DeviceState[] {
+    return [...this.devices.values()].filter((d) => d.online && d.descriptor?.kind === kind);
+  }
+
+  /**
+   * Publishes `command` and resolves with its result, or rejects with a {@link StepFaultError} carrying the
+   * device's fault. Aborting the signal stops waiting; it does not recall the command.
+   */
+  dispatch(command: DeviceCommand, signal?: AbortSignal): Promise<DispatchResult> {
+    return new Promise<DispatchResult>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.pending.delete(command.commandId);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T) => {
+          signal?.removeEventListener('abort', onAbort);
+          this.pending.delete(command.commandId);
+          fn(value);
+        };
+      this.pending.set(command.commandId, { resolve: settle(resolve), reject: settle(reject) });
+      this.client.publish(
+        deviceTopic(this.labId, command.deviceId, 'commands'),
+        JSON.stringify(command),
+        { qos: 1 },
+        (error) => {
+          if (error)
+            this.pending.get(command.commandId)?.reject(
+              new StepFaultError({
+                code: 'PublishFailed',
+                message: `cannot publish ${command.commandId}: ${error.message}`,
+                retryable: true,
+              }),
+            );
+        },
+      );
+    });
+  }
+
+  /** Publishes a raw payload on a device's command topic (tests and tools; the runtime uses {@link dispatch}). */
+  async publishRaw(deviceId: string, payload: string): Promise<void> {
+    await this.client.publishAsync(deviceTopic(this.labId, deviceId, 'commands'), payload, { qos: 1 });
+  }
+
+  async close(): Promise<void> {
+    for (const [commandId, pending] of this.pending)
+      pending.reject(
+        new StepFaultError({
+          code: 'BusClosed',
+          message: `the runtime closed before ${commandId} settled`,
+          retryable: true,
+        }),
+      );
+    await this.client.endAsync();
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const where = parseDeviceTopic(topic);
+    if (!where || where.labId !== this.labId) return;
+    try {
+      const body: unknown = payload.length === 0 ? undefined : JSON.parse(payload.toString('utf8'));
+      if (where.channel === 'status') {
+        if (body === undefined) {
+          this.setOnline(where.deviceId, false, undefined);
+          return;
+        }
+        const status = parseWith(DeviceStatusSchema, body, `status on ${topic}`);
+        this.setOnline(
+          where.deviceId,
+          status.state === 'online',
+          status.state === 'online' ? status.descriptor : undefined,
+        );
+      } else if (where.channel === 'events') {
+        this.onEvent(parseWith(DeviceEventSchema, body, `event on ${topic}`));
+      } else if (where.channel === 'telemetry') {
+        const telemetry = parseWith(TelemetrySchema, body, `telemetry on ${topic}`);
+        const state = this.stateOf(where.deviceId);
+        state.telemetry = telemetry;
+        state.lastSeen = this.clock.now();
+        this.emit('telemetry', telemetry);
+      }
+    } catch (error) {
+      this.emit('invalid', { topic, error: error as Error });
+    }
+  }
+
+  private onEvent(event: DeviceEvent): void {
+    this.stateOf(event.deviceId).lastSeen = this.clock.now();
+    this.emit('event', event);
+    const pending = this.pending.get(event.commandId);
+    if (!pending) return;
+    if (event.type === 'result') {
+      const firmware = this.devices.get(event.deviceId)?.descriptor?.firmware ?? 'unknown';
+      pending.resolve({ output: event.output, firmware, replay: event.replay });
+    } else if (event.type === 'fault') {
+      pending.reject(new StepFaultError(event.error));
+    }
+  }
+
+  private stateOf(deviceId: string): DeviceState {
+    let state = this.devices.get(deviceId);
+    if (!state) {
+      state = {
+        deviceId,
+        online: false,
+        descriptor: undefined,
+        telemetry: undefined,
+        lastSeen: this.clock.now(),
+      };
+      this.devices.set(deviceId, state);
+    }
+    return state;
+  }
+
+  private setOnline(deviceId: string, online: boolean, descriptor: DeviceDescriptor | undefined): void {
+    const state = this.stateOf(deviceId);
+    state.online = online;
+    if (descriptor) state.descriptor = descriptor;
+    state.lastSeen = this.clock.now();
+    this.emit('status', state);
+  }
+}

@@ -1,0 +1,19 @@
+/** Base of the runtime's errors. */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+/** The MQTT broker could not be started or reached. */
+export class BrokerError extends RuntimeError {
+  override name = 'BrokerError';
+}
+
+/** A run directory is missing, incomplete or belongs to something else. */
+export class RunDirectoryError extends RuntimeError {
+  override name = 'RunDirectoryError';
+}
+
+/** The store's file is unreadable or its contents contradict themselves. */
+export class StoreError extends RuntimeError {
+  override name = 'StoreError';
+}

@@ -1,0 +1,48 @@
+import {
+  type Campaign,
+  type DeviceDescriptor,
+  type ExperimentProposal,
+  envelopeViolations,
+  type GateDecision,
+  pointError,
+} from '../contracts/index.ts';
+import { labwareFor, renderStepInput } from '../workflows/index.ts';
+
+/**
+ * The policy gate: every proposal passes here before any device sees it. A proposal is approved when it is a
+ * point of the design space and every step's command, rendered from it, is inside the envelope of every known
+ * device of the step's kind; otherwise it is rejected with the first reason found. (The dispatcher checks the
+ * rendered command again against the chosen device before publishing, and the device checks it a third time.)
+ */
+export async function gateProposal(
+  campaign: Campaign,
+  proposal: ExperimentProposal,
+  descriptorsOf: (kind: string) => DeviceDescriptor[],
+): Promise<GateDecision> {
+  const outside = pointError(campaign.space, proposal.parameters);
+  if (outside) return { verdict: 'rejected', reason: `outside the design space: ${outside}` };
+  const scope = {
+    proposal: proposal.parameters,
+    experiment: { id: proposal.experimentId, index: proposal.index, ...labwareFor(proposal.index) },
+    steps: {},
+  };
+  for (const step of campaign.protocol.steps) {
+    let parameters: Record<string, unknown>;
+    try {
+      parameters = await renderStepInput(step, scope);
+    } catch (error) {
+      return { verdict: 'rejected', reason: `step ${step.name}: ${(error as Error).message}` };
+    }
+    for (const descriptor of descriptorsOf(step.device)) {
+      const capability = descriptor.capabilities.find((c) => c.command === step.command);
+      if (!capability) continue;
+      const violations = envelopeViolations(capability.envelope, parameters);
+      if (violations.length > 0)
+        return {
+          verdict: 'rejected',
+          reason: `step ${step.name} on ${descriptor.deviceId}: ${violations.join('; ')}`,
+        };
+    }
+  }
+  return { verdict: 'approved', reason: 'inside the design space and every device envelope' };
+}

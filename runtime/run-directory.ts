@@ -1,0 +1,132 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { type Campaign, parseWith, type RunEventBody } from '../contracts/index.ts';
+import { RunDirectoryError } from './errors.ts';
+
+/** `meta.json`: what a run directory is and how it was started, enough to resume it. */
+export const RunMetaSchema = z.object({
+  campaignId: z.string(),
+  seed: z.int(),
+  createdAt: z.int(),
+  labloopVersion: z.string(),
+});
+export type RunMeta = z.infer<typeof RunMetaSchema>;
+
+const csvCell = (value: unknown): string => {
+  const text = value === undefined || value === null ? '' : String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+/** A row of `results.csv`. */
+export interface ResultRow {
+  experimentId: string;
+  index: number;
+  batch: number;
+  status: string;
+  parameters: Record<string, unknown>;
+  values: Record<string, number>;
+  detail: string;
+}
+
+/**
+ * Everything needed to understand, resume and replay one campaign, in one folder:
+ * `campaign.yaml` (the file as given), `meta.json`, `store.sqlite`, `events.jsonl` (append-only run events),
+ * `results.csv` (one row per finished experiment) and `journals/` (simulated devices' action journals).
+ */
+export class RunDirectory {
+  private eventsFd: number | undefined;
+  private seq: number;
+
+  private constructor(
+    readonly dir: string,
+    readonly meta: RunMeta,
+  ) {
+    this.seq = existsSync(this.eventsFile)
+      ? readFileSync(this.eventsFile, 'utf8').split('\n').filter(Boolean).length
+      : 0;
+  }
+
+  /** Creates `root/<campaignId>/` with the campaign file and meta. */
+  static create(root: string, meta: RunMeta, campaignSource: string): RunDirectory {
+    const dir = resolve(root, meta.campaignId);
+    if (existsSync(dir))
+      throw new RunDirectoryError(
+        `run directory ${dir} already exists; choose another campaign id or remove it`,
+      );
+    mkdirSync(join(dir, 'journals'), { recursive: true });
+    writeFileSync(join(dir, 'campaign.yaml'), campaignSource);
+    writeFileSync(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    return new RunDirectory(dir, meta);
+  }
+
+  /** Opens an existing run directory, checking it has what a resume needs. */
+  static open(dir: string): RunDirectory {
+    const full = resolve(dir);
+    for (const file of ['meta.json', 'campaign.yaml', 'store.sqlite'])
+      if (!existsSync(join(full, file)))
+        throw new RunDirectoryError(
+          `${full} is not a labloop run directory: ${file} is missing (expected what \`labloop run\` creates)`,
+        );
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(join(full, 'meta.json'), 'utf8'));
+    } catch (error) {
+      throw new RunDirectoryError(`${full}/meta.json is not JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return new RunDirectory(full, parseWith(RunMetaSchema, raw, `${full}/meta.json`));
+  }
+
+  get storeFile(): string {
+    return join(this.dir, 'store.sqlite');
+  }
+  get eventsFile(): string {
+    return join(this.dir, 'events.jsonl');
+  }
+  get resultsFile(): string {
+    return join(this.dir, 'results.csv');
+  }
+  get journalDir(): string {
+    return join(this.dir, 'journals');
+  }
+
+  campaignSource(): string {
+    return readFileSync(join(this.dir, 'campaign.yaml'), 'utf8');
+  }
+
+  /** Appends one event to `events.jsonl` and returns its sequence number. */
+  append(event: RunEventBody, at: number): number {
+    this.eventsFd ??= openSync(this.eventsFile, 'a');
+    this.seq += 1;
+    writeSync(this.eventsFd, `${JSON.stringify({ seq: this.seq, at, ...event })}\n`);
+    return this.seq;
+  }
+
+  /** Appends one experiment's row to `results.csv`, writing the header first if the file is new. */
+  appendResult(campaign: Campaign, row: ResultRow): void {
+    const params = campaign.space.map((p) => p.name);
+    const objectives = campaign.objectives.map((o) => o.name);
+    if (!existsSync(this.resultsFile))
+      writeFileSync(
+        this.resultsFile,
+        `${['experiment', 'index', 'batch', 'status', ...params, ...objectives, 'detail'].join(',')}\n`,
+      );
+    const cells = [
+      row.experimentId,
+      row.index,
+      row.batch,
+      row.status,
+      ...params.map((p) => row.parameters[p]),
+      ...objectives.map((o) => row.values[o]),
+      row.detail,
+    ];
+    writeFileSync(this.resultsFile, `${cells.map(csvCell).join(',')}\n`, { flag: 'a' });
+  }
+
+  close(): void {
+    if (this.eventsFd !== undefined) closeSync(this.eventsFd);
+    this.eventsFd = undefined;
+  }
+}

@@ -13,9 +13,7 @@ export function formatSummary(summary: CampaignSummary): string {
     ],
     [
       `best ${summary.objective.name}`,
-      best
-        ? `${formatNumber(best.value)} (${summary.objective.goal}, ${best.experimentId.split('/').pop()})`
-        : '—',
+      best ? `${formatNumber(best.value)} (${summary.objective.goal}, ${best.experimentId})` : '—',
     ],
     ...(best
       ? Object.entries(best.parameters).map(([name, value]): [string, string] => [

@@ -171,14 +171,8 @@ async function runExperiment(
 }
 
 function record(deps: CampaignDeps, proposal: ExperimentProposal, result: ExperimentResult): void {
-  const { store, runDir, clock, campaign } = deps;
+  const { store, runDir, clock } = deps;
   const at = clock.now();
-  const row = {
-    experimentId: proposal.experimentId,
-    index: proposal.index,
-    batch: proposal.batch,
-    parameters: proposal.parameters,
-  };
   if (result.status === 'succeeded') {
     store.saveMeasurement({
       experimentId: proposal.experimentId,
@@ -198,7 +192,6 @@ function record(deps: CampaignDeps, proposal: ExperimentProposal, result: Experi
       },
       at,
     );
-    runDir.appendResult(campaign, { ...row, status: 'succeeded', values: result.values, detail: '' });
   } else {
     const error = { ...result.error, step: result.step };
     store.setExperimentStatus(proposal.experimentId, 'failed', { error, at });
@@ -206,12 +199,6 @@ function record(deps: CampaignDeps, proposal: ExperimentProposal, result: Experi
       { type: 'experiment.finished', experimentId: proposal.experimentId, status: 'failed', error },
       at,
     );
-    runDir.appendResult(campaign, {
-      ...row,
-      status: 'failed',
-      values: {},
-      detail: `${result.step}: ${result.error.code}: ${result.error.message}`,
-    });
   }
 }
 
@@ -234,7 +221,7 @@ export function campaignActors(deps: CampaignDeps) {
       const first = store.proposalCount(campaignId);
       const now = clock.now();
       const proposals: ExperimentProposal[] = drafts.map((draft, i) => ({
-        experimentId: `${campaignId}/e${String(first + i).padStart(4, '0')}`,
+        experimentId: `${campaignId}-e${String(first + i).padStart(4, '0')}`,
         campaignId,
         index: first + i,
         batch: input.batchIndex,
@@ -287,12 +274,6 @@ export function campaignActors(deps: CampaignDeps) {
           approved.push(proposal);
         } else {
           store.setExperimentStatus(proposal.experimentId, 'rejected', { reason: decision.reason, at });
-          runDir.appendResult(campaign, {
-            ...proposal,
-            status: 'rejected',
-            values: {},
-            detail: decision.reason,
-          });
           rejections.push({ experimentId: proposal.experimentId, reason: decision.reason });
         }
       }

@@ -165,6 +165,8 @@ async function execute(run: {
       seed,
       simulators: campaign.simulators,
       journalDir: runDir.journalDir,
+      // About one heartbeat per wall second at most, however fast simulated time runs.
+      heartbeat: Math.max(30, clock instanceof ScaledClock ? clock.speed : 0),
     });
     cleanups.unshift(() => lab.stop());
     const bus = await DeviceBus.connect({
@@ -190,7 +192,10 @@ async function execute(run: {
     );
 
     const store = new Store(runDir.storeFile);
-    cleanups.push(() => store.close());
+    cleanups.push(() => {
+      runDir.writeResults(campaign, store.resultRows(campaignId));
+      store.close();
+    });
     if (!resume)
       store.createCampaign({
         id: campaignId,

@@ -32,7 +32,7 @@ export interface ResultRow {
 /**
  * Everything needed to understand, resume and replay one campaign, in one folder:
  * `campaign.yaml` (the file as given), `meta.json`, `store.sqlite`, `events.jsonl` (append-only run events),
- * `results.csv` (one row per finished experiment) and `journals/` (simulated devices' action journals).
+ * `results.csv` (one row per decided experiment, written from the store when a run ends) and `journals/` (simulated devices' action journals).
  */
 export class RunDirectory {
   private eventsFd: number | undefined;
@@ -104,25 +104,26 @@ export class RunDirectory {
     return this.seq;
   }
 
-  /** Appends one experiment's row to `results.csv`, writing the header first if the file is new. */
-  appendResult(campaign: Campaign, row: ResultRow): void {
+  /** Writes `results.csv` afresh from the store's rows: one line per decided experiment, in index order. */
+  writeResults(campaign: Campaign, rows: readonly ResultRow[]): void {
     const params = campaign.space.map((p) => p.name);
     const objectives = campaign.objectives.map((o) => o.name);
-    if (!existsSync(this.resultsFile))
-      writeFileSync(
-        this.resultsFile,
-        `${['experiment', 'index', 'batch', 'status', ...params, ...objectives, 'detail'].join(',')}\n`,
+    const lines = [['experiment', 'index', 'batch', 'status', ...params, ...objectives, 'detail'].join(',')];
+    for (const row of rows)
+      lines.push(
+        [
+          row.experimentId,
+          row.index,
+          row.batch,
+          row.status,
+          ...params.map((p) => row.parameters[p]),
+          ...objectives.map((o) => row.values[o]),
+          row.detail,
+        ]
+          .map(csvCell)
+          .join(','),
       );
-    const cells = [
-      row.experimentId,
-      row.index,
-      row.batch,
-      row.status,
-      ...params.map((p) => row.parameters[p]),
-      ...objectives.map((o) => row.values[o]),
-      row.detail,
-    ];
-    writeFileSync(this.resultsFile, `${cells.map(csvCell).join(',')}\n`, { flag: 'a' });
+    writeFileSync(this.resultsFile, `${lines.join('\n')}\n`);
   }
 
   close(): void {

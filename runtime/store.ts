@@ -9,6 +9,7 @@ import type {
 } from '../contracts/index.ts';
 import type { BestSoFar, CampaignProgress } from '../workflows/index.ts';
 import { StoreError } from './errors.ts';
+import type { ResultRow } from './run-directory.ts';
 
 /** A command as the store keeps it: what was sent, to whom, and how it ended. */
 export interface CommandRecord {
@@ -393,6 +394,21 @@ export class Store {
       | { snapshot: string }
       | undefined;
     return parse(row?.snapshot);
+  }
+
+  /** One row per decided experiment, for `results.csv`. */
+  resultRows(campaignId: string): ResultRow[] {
+    return this.experiments(campaignId)
+      .filter((e) => e.status === 'succeeded' || e.status === 'failed' || e.status === 'rejected')
+      .map((e) => ({
+        experimentId: e.experimentId,
+        index: e.index,
+        batch: e.batch,
+        status: e.status,
+        parameters: e.parameters,
+        values: e.status === 'succeeded' ? (this.measurement(e.experimentId)?.values ?? {}) : {},
+        detail: e.error ? `${e.error.step}: ${e.error.code}: ${e.error.message}` : (e.reason ?? ''),
+      }));
   }
 
   /** Totals and best-so-far, computed from the experiments and measurements. */

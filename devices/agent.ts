@@ -33,12 +33,9 @@ export interface CommandContext {
   progress(fraction: number, message?: string): void;
 }
 
-/** One handler per command of the catalogue: does the physical action and returns its output. */
+/** One handler per command of the catalogue: does the physical action and returns its output, a JSON object. */
 export type CommandHandlers<C extends CapabilityCatalogue> = {
-  [K in keyof C & string]: (
-    parameters: CommandParameters<C, K>,
-    context: CommandContext,
-  ) => Promise<Record<string, unknown>>;
+  [K in keyof C & string]: (parameters: CommandParameters<C, K>, context: CommandContext) => Promise<object>;
 };
 
 /**

@@ -19,7 +19,7 @@ import {
   startDeviceAgent,
 } from '../devices/index.ts';
 import { SimulatorError } from './errors.ts';
-import { SimulatedLiquidHandler } from './liquid-handler.sim.ts';
+import { type LiquidHandlerOptions, SimulatedLiquidHandler } from './liquid-handler.sim.ts';
 import { SimulatedMechanicalTester } from './mechanical-tester.sim.ts';
 import { SimulatedPlateReader } from './plate-reader.sim.ts';
 import { SimulatedPrinter3d } from './printer-3d.sim.ts';
@@ -33,7 +33,10 @@ export type AnySimulator =
   | SimulatedPrinter3d
   | SimulatedMechanicalTester;
 
-const constructors: { [K in DeviceKind]: (options: SimulatorOptions) => AnySimulator } = {
+/** Options every simulator takes, plus those of particular kinds (ignored by the others). */
+export type AnySimulatorOptions = SimulatorOptions & Pick<LiquidHandlerOptions, 'reservoirs'>;
+
+const constructors: { [K in DeviceKind]: (options: AnySimulatorOptions) => AnySimulator } = {
   'liquid-handler': (options) => new SimulatedLiquidHandler(options),
   'plate-reader': (options) => new SimulatedPlateReader(options),
   'printer-3d': (options) => new SimulatedPrinter3d(options),
@@ -49,7 +52,7 @@ export const simulatedKinds = Object.keys(constructors) as DeviceKind[];
  * @example
  * const reader = createSimulator('plate-reader', { deviceId: 'plate-reader-1', world, clock, seed: 7 });
  */
-export function createSimulator(kind: string, options: SimulatorOptions): AnySimulator {
+export function createSimulator(kind: string, options: AnySimulatorOptions): AnySimulator {
   if (!Object.hasOwn(constructors, kind))
     throw new SimulatorError(
       `no simulator for device kind ${JSON.stringify(kind)}; expected one of ${simulatedKinds.join(', ')}`,
@@ -67,7 +70,7 @@ export interface SimulatedDevice {
 }
 
 /** Options of {@link startSimulator}. */
-export interface StartSimulatorOptions extends SimulatorOptions {
+export interface StartSimulatorOptions extends AnySimulatorOptions {
   kind: string;
   brokerUrl: string;
   labId: string;

@@ -145,7 +145,8 @@ function command(deviceId: string, clock: Clock, overrides: Partial<DeviceComman
     command: 'heat',
     parameters: { temperature: 37, time: 60 },
     issuedAt: now,
-    deadline: now + 3_600_000,
+    // 30 days of simulated time: 26 s of wall time at 1e5, so a loaded machine never expires a test command.
+    deadline: now + 30 * 86_400_000,
     ...overrides,
   };
 }

@@ -273,7 +273,7 @@ describe('world rebuilt from journals', () => {
       command: 'print',
       parameters: { specimen: 'half', strutThickness: 3, cellSize: 3, nozzleTemperature: 220 },
       issuedAt: clock.now(),
-      deadline: clock.now() + 24 * 3_600_000,
+      deadline: clock.now() + 30 * 86_400_000,
     });
     await orchestrator.probe.waitFor((m) => {
       const p = m.payload as { commandId?: string; type?: string };

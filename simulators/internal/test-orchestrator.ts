@@ -48,7 +48,8 @@ export async function connectOrchestrator(
         command,
         parameters,
         issuedAt: now,
-        deadline: options.deadline ?? now + 24 * 3_600_000,
+        // 30 days of simulated time: long enough in wall time for a loaded machine at any test clock speed.
+        deadline: options.deadline ?? now + 30 * 86_400_000,
       });
       const answers = await probe.waitForCount(
         (m) => {

@@ -25,7 +25,7 @@ describe('capability catalogue', () => {
         if (record.type === 'number') numbers.push(record);
         Object.values(record).forEach(walk);
       };
-      capabilities.forEach((c) => walk(c.parameters));
+      for (const c of capabilities) walk(c.parameters);
       for (const n of numbers) expect(n.unit, JSON.stringify(n)).toBeTypeOf('string');
     },
   );

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContractError, envelopeViolations, RunEventSchema, ScaledClock } from '../../contracts/index.ts';
 import { countActions, deviceKinds, openFileJournal } from '../../devices/index.ts';
 import { type EmbeddedBroker, parseCampaign, runCampaign, Store, startBroker } from '../../runtime/index.ts';
-import { colourCampaign } from '../support/campaigns.ts';
+import { exampleCampaign } from '../support/campaigns.ts';
 
 let broker: EmbeddedBroker;
 let runsDir: string;
@@ -28,7 +28,7 @@ async function journalsOf(runDir: string, deviceIds: string[]) {
 
 describe('a campaign on simulated instruments over a real MQTT broker', () => {
   it('runs 20 experiments to the budget, each command acting once, everything recorded', async () => {
-    const { campaign, source } = colourCampaign({
+    const { campaign, source } = exampleCampaign('colour-mixing', {
       lab: 'it-twenty',
       budget: { experiments: 20 },
       simulators: [
@@ -77,7 +77,7 @@ describe('a campaign on simulated instruments over a real MQTT broker', () => {
   });
 
   it('marks an experiment failed when its device faults and goes on with the campaign', async () => {
-    const { campaign, source } = colourCampaign({
+    const { campaign, source } = exampleCampaign('colour-mixing', {
       lab: 'it-faults',
       budget: { experiments: 12 },
       simulators: [
@@ -95,7 +95,7 @@ describe('a campaign on simulated instruments over a real MQTT broker', () => {
   });
 
   it('retries a retryable fault with a new command and succeeds', async () => {
-    const { campaign, source } = colourCampaign({
+    const { campaign, source } = exampleCampaign('colour-mixing', {
       lab: 'it-retry',
       budget: { experiments: 8 },
       simulators: [
@@ -114,7 +114,7 @@ describe('a campaign on simulated instruments over a real MQTT broker', () => {
   });
 
   it('never lets a proposal outside a device envelope reach the device', async () => {
-    const { campaign, source } = colourCampaign({
+    const { campaign, source } = exampleCampaign('colour-mixing', {
       lab: 'it-envelope',
       // Up to 3 × 400 µL: most mixtures overflow the 300 µL well or ask for more than the pipette range.
       space: ['red', 'yellow', 'blue'].map((name) => ({
@@ -140,7 +140,7 @@ describe('a campaign on simulated instruments over a real MQTT broker', () => {
   });
 
   it('stops early when the objective reaches its target', async () => {
-    const { campaign, source } = colourCampaign({
+    const { campaign, source } = exampleCampaign('colour-mixing', {
       lab: 'it-target',
       objectives: [{ name: 'distance', goal: 'minimise', target: 0.3 }],
       budget: { experiments: 40 },
@@ -152,7 +152,10 @@ describe('a campaign on simulated instruments over a real MQTT broker', () => {
   });
 
   it('aborts when asked and leaves a resumable run directory', async () => {
-    const { campaign, source } = colourCampaign({ lab: 'it-abort', budget: { experiments: 400 } });
+    const { campaign, source } = exampleCampaign('colour-mixing', {
+      lab: 'it-abort',
+      budget: { experiments: 400 },
+    });
     const abort = new AbortController();
     const clock = new ScaledClock(1e3);
     const running = runCampaign(campaign, source, {
@@ -207,7 +210,7 @@ protocol:
   });
 
   it('rejects JSONata that does not parse and a protocol device kind nobody simulates', () => {
-    const { source } = colourCampaign();
+    const { source } = exampleCampaign('colour-mixing');
     const broken = source
       .replace('"distance": $sqrt(', '"distance": $sqrt((')
       .replace('kind: plate-reader', 'kind: printer-3d');

@@ -9,26 +9,37 @@ export interface TestBroker {
   readonly url: string;
   readonly port: number;
   readonly aedes: Aedes;
+  /**
+   * Cuts a client's connection from the broker's side, as a network failure would (its last will fires,
+   * it reconnects on its own). Returns false when no client with that id is connected.
+   */
+  dropClient(clientId: string): boolean;
   /** Closes the broker, destroys every open socket and stops listening. Safe to call twice. */
   close(): Promise<void>;
 }
 
 /**
  * Starts aedes on `net.createServer` on port 0 with Nagle's algorithm off on every accepted socket, so a
- * QoS 1 round trip takes well under a millisecond instead of ~40 ms.
+ * QoS 1 round trip takes well under a millisecond instead of ~40 ms. `noDelay: false` keeps Nagle on, for
+ * tests that check a client switches it off on its own side.
  *
  * @example
  * const broker = await startTestBroker();
  * afterAll(() => broker.close());
  */
-export async function startTestBroker(): Promise<TestBroker> {
+export async function startTestBroker(options: { noDelay?: boolean } = {}): Promise<TestBroker> {
   const aedes = await Aedes.createBroker();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
-    socket.setNoDelay(true);
+    socket.setNoDelay(options.noDelay ?? true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     aedes.handle(socket);
+  });
+  const connected = new Map<string, net.Socket>();
+  aedes.on('client', (client) => connected.set(client.id, client.conn as net.Socket));
+  aedes.on('clientDisconnect', (client) => {
+    if (connected.get(client.id) === client.conn) connected.delete(client.id);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -40,6 +51,11 @@ export async function startTestBroker(): Promise<TestBroker> {
     url: `mqtt://127.0.0.1:${address.port}`,
     port: address.port,
     aedes,
+    dropClient(clientId) {
+      const socket = connected.get(clientId);
+      socket?.destroy();
+      return socket !== undefined;
+    },
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
@@ -86,16 +102,17 @@ export interface Probe {
 }
 
 /**
- * Connects a recording client (the orchestrator's side in device tests) with `noDelay` set.
+ * Connects a recording client (the orchestrator's side in device tests), with Nagle's algorithm off unless
+ * `noDelay: false`.
  *
  * @example
  * const probe = await connectProbe(broker.url);
  * await probe.subscribe('labloop/lab/devices/+/events');
  * await probe.waitFor((m) => (m.payload as { type: string }).type === 'result', 'a result');
  */
-export async function connectProbe(url: string): Promise<Probe> {
+export async function connectProbe(url: string, options: { noDelay?: boolean } = {}): Promise<Probe> {
   const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
-  (client.stream as net.Socket).setNoDelay(true);
+  (client.stream as net.Socket).setNoDelay(options.noDelay ?? true);
   const messages: ProbeMessage[] = [];
   const waiters = new Set<() => void>();
   client.on('message', (topic, buffer, packet) => {

@@ -213,10 +213,7 @@ export function campaignActors(deps: CampaignDeps) {
     planBatch: fromPromise<ExperimentProposal[], { batchIndex: number; count: number }>(async ({ input }) => {
       const existing = store.experimentsOfBatch(campaignId, input.batchIndex);
       if (existing.length > 0) return existing;
-      const pending = store
-        .experiments(campaignId)
-        .filter((e) => e.status === 'proposed' || e.status === 'running')
-        .map((e) => e.parameters);
+      const pending = store.pendingParameters(campaignId);
       const drafts = await planner.ask(input.count, pending);
       const first = store.proposalCount(campaignId);
       const now = clock.now();

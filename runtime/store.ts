@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS measurements (
 CREATE TABLE IF NOT EXISTS batches (
   campaign_id TEXT NOT NULL, batch INTEGER NOT NULL, recorded_at INTEGER NOT NULL, PRIMARY KEY (campaign_id, batch)
 );
+CREATE INDEX IF NOT EXISTS experiments_by_batch ON experiments (campaign_id, batch);
+CREATE INDEX IF NOT EXISTS experiments_by_status ON experiments (campaign_id, status);
+CREATE INDEX IF NOT EXISTS commands_by_step ON commands (experiment_id, step);
 CREATE TABLE IF NOT EXISTS planner_states (campaign_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS snapshots (campaign_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL, updated_at INTEGER NOT NULL);
 `;
@@ -117,6 +120,7 @@ const toExperiment = (row: ExperimentRow): ExperimentRecord => ({
  */
 export class Store {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(readonly file: string) {
     try {
@@ -134,6 +138,16 @@ export class Store {
     this.db.close();
   }
 
+  /** A prepared statement, compiled once per store. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   createCampaign(campaign: {
     id: string;
     name: string;
@@ -142,41 +156,40 @@ export class Store {
     seed: number;
     createdAt: number;
   }): void {
-    this.db
-      .prepare(
-        'INSERT INTO campaigns (id, name, lab, spec, seed, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        campaign.id,
-        campaign.name,
-        campaign.lab,
-        json(campaign.spec),
-        campaign.seed,
-        'running',
-        campaign.createdAt,
-      );
+    this.sql(
+      'INSERT INTO campaigns (id, name, lab, spec, seed, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      campaign.id,
+      campaign.name,
+      campaign.lab,
+      json(campaign.spec),
+      campaign.seed,
+      'running',
+      campaign.createdAt,
+    );
   }
 
   campaign(
     id: string,
   ): { id: string; name: string; seed: number; status: string; summary: unknown } | undefined {
-    const row = this.db
-      .prepare('SELECT id, name, seed, status, summary FROM campaigns WHERE id = ?')
-      .get(id) as
+    const row = this.sql('SELECT id, name, seed, status, summary FROM campaigns WHERE id = ?').get(id) as
       | { id: string; name: string; seed: number; status: string; summary: string | null }
       | undefined;
     return row && { ...row, summary: parse(row.summary) };
   }
 
   finishCampaign(id: string, status: string, summary: unknown, at: number): void {
-    this.db
-      .prepare('UPDATE campaigns SET status = ?, summary = ?, finished_at = ? WHERE id = ?')
-      .run(status, json(summary), at, id);
+    this.sql('UPDATE campaigns SET status = ?, summary = ?, finished_at = ? WHERE id = ?').run(
+      status,
+      json(summary),
+      at,
+      id,
+    );
   }
 
   /** Saves a batch of proposals and the planner state that produced them, together. */
   saveProposals(proposals: readonly ExperimentProposal[], plannerState: unknown): void {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       'INSERT INTO experiments (id, campaign_id, idx, batch, parameters, strategy, status, proposed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
@@ -197,31 +210,43 @@ export class Store {
 
   experimentsOfBatch(campaignId: string, batch: number): ExperimentRecord[] {
     return (
-      this.db
-        .prepare('SELECT * FROM experiments WHERE campaign_id = ? AND batch = ? ORDER BY idx')
-        .all(campaignId, batch) as ExperimentRow[]
+      this.sql('SELECT * FROM experiments WHERE campaign_id = ? AND batch = ? ORDER BY idx').all(
+        campaignId,
+        batch,
+      ) as ExperimentRow[]
     ).map(toExperiment);
   }
 
   experiments(campaignId: string): ExperimentRecord[] {
     return (
-      this.db
-        .prepare('SELECT * FROM experiments WHERE campaign_id = ? ORDER BY idx')
-        .all(campaignId) as ExperimentRow[]
+      this.sql('SELECT * FROM experiments WHERE campaign_id = ? ORDER BY idx').all(
+        campaignId,
+      ) as ExperimentRow[]
     ).map(toExperiment);
   }
 
   experiment(experimentId: string): ExperimentRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM experiments WHERE id = ?').get(experimentId) as
+    const row = this.sql('SELECT * FROM experiments WHERE id = ?').get(experimentId) as
       | ExperimentRow
       | undefined;
     return row && toExperiment(row);
   }
 
+  /** Parameters of the experiments proposed but not finished: what a planner must not propose again. */
+  pendingParameters(campaignId: string): ExperimentProposal['parameters'][] {
+    return (
+      this.sql(
+        `SELECT parameters FROM experiments WHERE campaign_id = ? AND status IN ('proposed', 'running')`,
+      ).all(campaignId) as Array<{
+        parameters: string;
+      }>
+    ).map((row) => JSON.parse(row.parameters));
+  }
+
   /** Number of proposals made so far (the next experiment index). */
   proposalCount(campaignId: string): number {
     return (
-      this.db.prepare('SELECT COUNT(*) AS n FROM experiments WHERE campaign_id = ?').get(campaignId) as {
+      this.sql('SELECT COUNT(*) AS n FROM experiments WHERE campaign_id = ?').get(campaignId) as {
         n: number;
       }
     ).n;
@@ -232,39 +257,35 @@ export class Store {
     status: ExperimentStatus,
     detail: { reason?: string; error?: Fault & { step: string }; at?: number } = {},
   ): void {
-    this.db
-      .prepare('UPDATE experiments SET status = ?, reason = ?, error = ?, finished_at = ? WHERE id = ?')
-      .run(
-        status,
-        detail.reason ?? null,
-        detail.error ? json(detail.error) : null,
-        detail.at ?? null,
-        experimentId,
-      );
+    this.sql('UPDATE experiments SET status = ?, reason = ?, error = ?, finished_at = ? WHERE id = ?').run(
+      status,
+      detail.reason ?? null,
+      detail.error ? json(detail.error) : null,
+      detail.at ?? null,
+      experimentId,
+    );
   }
 
   /** Records a successful experiment's measurement and marks it succeeded, together. */
   saveMeasurement(m: Measurement): void {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          'INSERT OR REPLACE INTO measurements (experiment_id, campaign_id, vals, steps, devices, workflow_version, measured_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          m.experimentId,
-          m.campaignId,
-          json(m.values),
-          json(m.steps),
-          json(m.devices),
-          m.workflowVersion,
-          m.measuredAt,
-        );
+      this.sql(
+        'INSERT OR REPLACE INTO measurements (experiment_id, campaign_id, vals, steps, devices, workflow_version, measured_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        m.experimentId,
+        m.campaignId,
+        json(m.values),
+        json(m.steps),
+        json(m.devices),
+        m.workflowVersion,
+        m.measuredAt,
+      );
       this.setExperimentStatus(m.experimentId, 'succeeded', { at: m.measuredAt });
     })();
   }
 
   measurement(experimentId: string): Measurement | undefined {
-    const row = this.db.prepare('SELECT * FROM measurements WHERE experiment_id = ?').get(experimentId) as
+    const row = this.sql('SELECT * FROM measurements WHERE experiment_id = ?').get(experimentId) as
       | {
           experiment_id: string;
           campaign_id: string;
@@ -292,22 +313,20 @@ export class Store {
     command: DeviceCommand & { experimentId: string; campaignId: string },
     step: string,
   ): void {
-    this.db
-      .prepare(
-        `INSERT INTO commands (command_id, campaign_id, experiment_id, step, device_id, command, parameters, status, sent_at)
+    this.sql(
+      `INSERT INTO commands (command_id, campaign_id, experiment_id, step, device_id, command, parameters, status, sent_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?)
          ON CONFLICT (command_id) DO UPDATE SET sent_at = excluded.sent_at`,
-      )
-      .run(
-        command.commandId,
-        command.campaignId,
-        command.experimentId,
-        step,
-        command.deviceId,
-        command.command,
-        json(command.parameters),
-        command.issuedAt,
-      );
+    ).run(
+      command.commandId,
+      command.campaignId,
+      command.experimentId,
+      step,
+      command.deviceId,
+      command.command,
+      json(command.parameters),
+      command.issuedAt,
+    );
   }
 
   recordCommandOutcome(
@@ -317,41 +336,37 @@ export class Store {
       | { status: 'fault'; error: Fault },
     at: number,
   ): void {
-    this.db
-      .prepare(
-        'UPDATE commands SET status = ?, output = ?, error = ?, firmware = ?, finished_at = ? WHERE command_id = ?',
-      )
-      .run(
-        outcome.status,
-        outcome.status === 'result' ? json(outcome.output) : null,
-        outcome.status === 'fault' ? json(outcome.error) : null,
-        outcome.status === 'result' ? outcome.firmware : null,
-        at,
-        commandId,
-      );
+    this.sql(
+      'UPDATE commands SET status = ?, output = ?, error = ?, firmware = ?, finished_at = ? WHERE command_id = ?',
+    ).run(
+      outcome.status,
+      outcome.status === 'result' ? json(outcome.output) : null,
+      outcome.status === 'fault' ? json(outcome.error) : null,
+      outcome.status === 'result' ? outcome.firmware : null,
+      at,
+      commandId,
+    );
   }
 
   command(commandId: string): CommandRecord | undefined {
     return toCommand(
-      this.db.prepare('SELECT * FROM commands WHERE command_id = ?').get(commandId) as CommandRow | undefined,
+      this.sql('SELECT * FROM commands WHERE command_id = ?').get(commandId) as CommandRow | undefined,
     );
   }
 
   /** The most recently sent command of an experiment's step. */
   lastCommandOf(experimentId: string, step: string): CommandRecord | undefined {
     return toCommand(
-      this.db
-        .prepare(
-          'SELECT * FROM commands WHERE experiment_id = ? AND step = ? ORDER BY sent_at DESC, rowid DESC LIMIT 1',
-        )
-        .get(experimentId, step) as CommandRow | undefined,
+      this.sql(
+        'SELECT * FROM commands WHERE experiment_id = ? AND step = ? ORDER BY sent_at DESC, rowid DESC LIMIT 1',
+      ).get(experimentId, step) as CommandRow | undefined,
     );
   }
 
   /** Whether a batch's outcomes were already told to the planner. */
   batchRecorded(campaignId: string, batch: number): boolean {
     return (
-      this.db.prepare('SELECT 1 FROM batches WHERE campaign_id = ? AND batch = ?').get(campaignId, batch) !==
+      this.sql('SELECT 1 FROM batches WHERE campaign_id = ? AND batch = ?').get(campaignId, batch) !==
       undefined
     );
   }
@@ -359,38 +374,36 @@ export class Store {
   /** Marks a batch recorded and saves the planner state that learnt from it, together. */
   recordBatch(campaignId: string, batch: number, plannerState: unknown, at: number): void {
     this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO batches (campaign_id, batch, recorded_at) VALUES (?, ?, ?)')
-        .run(campaignId, batch, at);
+      this.sql('INSERT INTO batches (campaign_id, batch, recorded_at) VALUES (?, ?, ?)').run(
+        campaignId,
+        batch,
+        at,
+      );
       this.savePlannerState(campaignId, plannerState);
     })();
   }
 
   plannerState(campaignId: string): unknown {
-    const row = this.db.prepare('SELECT state FROM planner_states WHERE campaign_id = ?').get(campaignId) as
+    const row = this.sql('SELECT state FROM planner_states WHERE campaign_id = ?').get(campaignId) as
       | { state: string }
       | undefined;
     return parse(row?.state);
   }
 
   private savePlannerState(campaignId: string, state: unknown): void {
-    this.db
-      .prepare(
-        'INSERT INTO planner_states (campaign_id, state) VALUES (?, ?) ON CONFLICT (campaign_id) DO UPDATE SET state = excluded.state',
-      )
-      .run(campaignId, json(state));
+    this.sql(
+      'INSERT INTO planner_states (campaign_id, state) VALUES (?, ?) ON CONFLICT (campaign_id) DO UPDATE SET state = excluded.state',
+    ).run(campaignId, json(state));
   }
 
   saveSnapshot(campaignId: string, snapshot: unknown, at: number): void {
-    this.db
-      .prepare(
-        'INSERT INTO snapshots (campaign_id, snapshot, updated_at) VALUES (?, ?, ?) ON CONFLICT (campaign_id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at',
-      )
-      .run(campaignId, json(snapshot), at);
+    this.sql(
+      'INSERT INTO snapshots (campaign_id, snapshot, updated_at) VALUES (?, ?, ?) ON CONFLICT (campaign_id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at',
+    ).run(campaignId, json(snapshot), at);
   }
 
   snapshot(campaignId: string): unknown {
-    const row = this.db.prepare('SELECT snapshot FROM snapshots WHERE campaign_id = ?').get(campaignId) as
+    const row = this.sql('SELECT snapshot FROM snapshots WHERE campaign_id = ?').get(campaignId) as
       | { snapshot: string }
       | undefined;
     return parse(row?.snapshot);
@@ -413,19 +426,17 @@ export class Store {
 
   /** Totals and best-so-far, computed from the experiments and measurements. */
   progress(campaignId: string, objective: Objective): CampaignProgress {
-    const counts = this.db
-      .prepare('SELECT status, COUNT(*) AS n FROM experiments WHERE campaign_id = ? GROUP BY status')
-      .all(campaignId) as Array<{ status: ExperimentStatus; n: number }>;
+    const counts = this.sql(
+      'SELECT status, COUNT(*) AS n FROM experiments WHERE campaign_id = ? GROUP BY status',
+    ).all(campaignId) as Array<{ status: ExperimentStatus; n: number }>;
     const count = (status: ExperimentStatus) => counts.find((c) => c.status === status)?.n ?? 0;
     const order = objective.goal === 'maximise' ? 'DESC' : 'ASC';
-    const bestRow = this.db
-      .prepare(
-        `SELECT m.experiment_id AS id, e.parameters AS parameters, json_extract(m.vals, ?) AS value
+    const bestRow = this.sql(
+      `SELECT m.experiment_id AS id, e.parameters AS parameters, json_extract(m.vals, ?) AS value
          FROM measurements m JOIN experiments e ON e.id = m.experiment_id
          WHERE m.campaign_id = ? AND json_extract(m.vals, ?) IS NOT NULL
          ORDER BY value ${order}, e.idx ASC LIMIT 1`,
-      )
-      .get(`$.${objective.name}`, campaignId, `$.${objective.name}`) as
+    ).get(`$.${objective.name}`, campaignId, `$.${objective.name}`) as
       | { id: string; parameters: string; value: number }
       | undefined;
     const best: BestSoFar | undefined = bestRow && {

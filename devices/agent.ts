@@ -14,39 +14,13 @@ import {
   systemClock,
   TelemetrySchema,
 } from '../contracts/index.ts';
-import { type CapabilityCatalogue, type CommandParameters, describeCapabilities } from './capabilities.ts';
+import { type CapabilityCatalogue, describeCapabilities } from './capabilities.ts';
+import type { CommandContext, DeviceDriver } from './driver.ts';
 import { DeviceAgentError, DeviceFaultError } from './errors.ts';
 import { checkCommand, readCommandId } from './internal/intake.ts';
+import { closeUnfinished, toFault } from './internal/outcomes.ts';
 import { type CommandJournal, type CommandOutcome, MemoryJournal } from './journal.ts';
 import { deviceTopic } from './topics.ts';
-
-/** What a driver's handler gets besides its parameters. */
-export interface CommandContext {
-  readonly commandId: string;
-  readonly command: string;
-  /** ms since the epoch on the agent's clock; the orchestrator stops waiting after it. */
-  readonly deadline: number;
-  readonly clock: Clock;
-  /** Aborts when the agent is killed: stop acting, nothing more will be recorded. */
-  readonly signal: AbortSignal;
-  /** Reports how far the command is, 0–1, as a `progress` event. */
-  progress(fraction: number, message?: string): void;
-}
-
-/** One handler per command of the catalogue: does the physical action and returns its output, a JSON object. */
-export type CommandHandlers<C extends CapabilityCatalogue> = {
-  [K in keyof C & string]: (parameters: CommandParameters<C, K>, context: CommandContext) => Promise<object>;
-};
-
-/**
- * The instrument side of an agent. Handlers throw {@link DeviceFaultError} for faults the orchestrator
- * should see by name; anything else they throw becomes a `DriverError` fault.
- */
-export interface DeviceDriver<C extends CapabilityCatalogue> {
-  commands: CommandHandlers<C>;
-  /** Current readings for telemetry, name → number (units documented by the device kind). */
-  telemetry?(): Record<string, number>;
-}
 
 /** Where the agent writes what it could not tell anyone over MQTT. */
 export interface DeviceLogger {
@@ -181,26 +155,7 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
   let killed = false;
   let telemetryTimer: unknown;
 
-  // A begin with no finish is a crash mid-action: the device cannot know whether it acted, so the
-  // command is closed as OutcomeUnknown now and never re-executed.
-  const unknown: string[] = [];
-  for (const entry of journal.entries()) {
-    if (entry.type !== 'begin' || journal.find(entry.commandId)?.finish) continue;
-    journal.append({
-      type: 'finish',
-      commandId: entry.commandId,
-      at: clock.now(),
-      outcome: {
-        type: 'fault',
-        error: {
-          code: FaultCodes.OutcomeUnknown,
-          message: `device ${deviceId} restarted while executing ${entry.command}; whether it acted is unknown (command ${entry.commandId})`,
-          retryable: false,
-        },
-      },
-    });
-    unknown.push(entry.commandId);
-  }
+  const unknown = closeUnfinished(journal, deviceId, clock);
 
   const offline: DeviceStatus = { state: 'offline', deviceId };
   let client: MqttClient;
@@ -442,6 +397,11 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
         });
       }
       await whenIdle();
+      if (!client.connected) {
+        // Without a connection the offline status could only wait for one; the will has already said it.
+        client.end(true);
+        return;
+      }
       await publish(topics.status, { ...offline, at: clock.now() } satisfies DeviceStatus, 1, true);
       try {
         await client.endAsync();
@@ -461,16 +421,5 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
       queue.length = 0;
       for (const wake of idleWaiters.splice(0)) wake();
     },
-  };
-}
-
-function toFault(error: unknown, command: DeviceCommand, deviceId: string): Fault {
-  if (error instanceof DeviceFaultError)
-    return { code: error.code, message: error.message, retryable: error.retryable };
-  const message = error instanceof Error ? error.message : String(error);
-  return {
-    code: FaultCodes.DriverError,
-    message: `driver failed on ${command.command}: ${message} (command ${command.commandId}, device ${deviceId})`,
-    retryable: false,
   };
 }

@@ -7,6 +7,7 @@ import {
   RuntimeError,
   resumeCampaign,
   runCampaign,
+  verifyRun,
 } from '../runtime/index.ts';
 import { UsageError } from './errors.ts';
 import { ProgressBar } from './progress.ts';
@@ -18,6 +19,7 @@ Usage:
   labloop run <campaign.yaml> [options]   run a campaign to its end
   labloop resume <run-dir> [options]      finish an interrupted campaign without repeating experiments
   labloop validate <campaign.yaml>        check a campaign file and list every problem
+  labloop audit verify <run-dir>          check a run's hash-chained audit log; report the first bad record
   labloop <command> --help                options of one command
 
 Examples:
@@ -66,6 +68,12 @@ const VALIDATE_HELP = `labloop validate <campaign.yaml>
 
 Checks a campaign file without running it. Prints every problem with the field, what was found and what
 was expected, and exits 2 if there is any; prints a one-line description and exits 0 if there is none.`;
+
+const AUDIT_HELP = `labloop audit verify <run-dir>
+
+Checks the run directory's audit log (events.jsonl): every record chains to the one before it by hash, its
+content matches its hash, sequence numbers count up, and the log reaches the head anchored in store.sqlite.
+Exit 0 when intact; exit 1 with the first bad record (line, seq and what is wrong) when not.`;
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -216,7 +224,32 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       );
       return 0;
     }
-    throw new UsageError(`unknown command "${command}"; expected run, resume or validate (labloop --help)`);
+    if (command === 'audit') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { help: COMMON.help },
+      });
+      if (values.help) return printHelp(io, AUDIT_HELP);
+      if (positionals[0] !== 'verify' || positionals.length !== 2)
+        throw new UsageError('usage: labloop audit verify <run-dir> (see labloop audit --help)');
+      const verdict = verifyRun(positionals[1] as string);
+      if (verdict.ok) {
+        const anchored =
+          verdict.anchoredSeq === undefined
+            ? 'no anchor in the store'
+            : `anchored at record ${verdict.anchoredSeq}`;
+        io.stdout.write(`audit log intact: ${verdict.records} records, hash chain unbroken, ${anchored}\n`);
+        return 0;
+      }
+      io.stdout.write(
+        `audit log TAMPERED: line ${verdict.line}${verdict.seq === undefined ? '' : ` (record ${verdict.seq})`}: ${verdict.reason}\n`,
+      );
+      return 1;
+    }
+    throw new UsageError(
+      `unknown command "${command}"; expected run, resume, validate or audit (labloop --help)`,
+    );
   } catch (error) {
     if (
       error instanceof UsageError ||

@@ -49,10 +49,20 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('device.event'), event: DeviceEventSchema }),
   z.object({ type: z.literal('device.status'), deviceId: z.string(), state: z.enum(['online', 'offline']) }),
+  z.object({ type: z.literal('log.repaired'), droppedBytes: z.int() }),
 ]);
 export type RunEventBody = z.infer<typeof RunEventSchema>;
 export type RunEventType = RunEventBody['type'];
 
 /** A run event as stored: the body plus its sequence number and clock time. */
 export type RunEvent = RunEventBody & { seq: number; at: number };
-export const RunEventEnvelopeSchema = z.object({ seq: z.int().min(1), at: EpochMsSchema });
+
+/** The fields every line of `events.jsonl` has besides its event: order, time, who, why and the hash chain. */
+export const RunEventEnvelopeSchema = z.object({
+  seq: z.int().min(1),
+  at: EpochMsSchema,
+  who: z.string(),
+  why: z.string().optional(),
+  prev: z.string().regex(/^[0-9a-f]{64}$/),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});

@@ -70,6 +70,7 @@ function deviceStep(deps: CampaignDeps) {
       runDir.append(
         { type: 'command.refused', commandId: input.commandId, deviceId: input.deviceId, reason },
         clock.now(),
+        'runtime',
       );
       return new StepFaultError({ code, message: reason, retryable: false });
     };
@@ -103,6 +104,7 @@ function deviceStep(deps: CampaignDeps) {
         parameters,
       },
       now,
+      'runtime',
     );
     try {
       const result = await bus.dispatch(command, signal);
@@ -130,7 +132,7 @@ async function runExperiment(
   if (done) return { experimentId: proposal.experimentId, result: done };
 
   store.setExperimentStatus(proposal.experimentId, 'running');
-  runDir.append({ type: 'experiment.started', experimentId: proposal.experimentId }, clock.now());
+  runDir.append({ type: 'experiment.started', experimentId: proposal.experimentId }, clock.now(), 'runtime');
   const machine = experimentMachine.provide({
     actors: {
       acquireDevice: fromPromise<{ deviceId: string }, AcquireInput>(
@@ -191,6 +193,7 @@ function record(deps: CampaignDeps, proposal: ExperimentProposal, result: Experi
         values: result.values,
       },
       at,
+      'runtime',
     );
   } else {
     const error = { ...result.error, step: result.step };
@@ -198,6 +201,7 @@ function record(deps: CampaignDeps, proposal: ExperimentProposal, result: Experi
     runDir.append(
       { type: 'experiment.finished', experimentId: proposal.experimentId, status: 'failed', error },
       at,
+      'runtime',
     );
   }
 }
@@ -234,6 +238,7 @@ export function campaignActors(deps: CampaignDeps) {
           experiments: proposals.map((p) => ({ experimentId: p.experimentId, parameters: p.parameters })),
         },
         now,
+        `planner:${planner.strategy}`,
       );
       return proposals;
     }),
@@ -266,6 +271,7 @@ export function campaignActors(deps: CampaignDeps) {
             reason: decision.reason,
           },
           at,
+          'gate',
         );
         if (decision.verdict === 'approved') {
           approved.push(proposal);
@@ -292,6 +298,7 @@ export function campaignActors(deps: CampaignDeps) {
           }));
         planner.tell(observations);
         store.recordBatch(campaignId, input.batchIndex, planner.toJSON(), clock.now());
+        store.anchorAudit(campaignId, runDir.log.head());
       }
       return store.progress(campaignId, campaign.objectives[0] as Campaign['objectives'][number]);
     }),

@@ -102,6 +102,7 @@ export async function runCampaign(
     options.runsDir ?? 'runs',
     { campaignId, seed, createdAt: clock.now(), labloopVersion: LABLOOP_VERSION },
     source,
+    clock,
   );
   return execute({ campaign, runDir, clock, resume: false, options });
 }
@@ -111,9 +112,9 @@ export async function resumeCampaign(
   dir: string,
   options: Omit<RunOptions, 'seed' | 'campaignId' | 'runsDir'> = {},
 ): Promise<CampaignSummary> {
-  const runDir = RunDirectory.open(dir);
-  const campaign = parseCampaign(runDir.campaignSource(), `${runDir.dir}/campaign.yaml`);
   const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1000);
+  const runDir = RunDirectory.open(dir, clock);
+  const campaign = parseCampaign(runDir.campaignSource(), `${runDir.dir}/campaign.yaml`);
   return execute({ campaign, runDir, clock, resume: true, options });
 }
 
@@ -178,11 +179,14 @@ async function execute(run: {
       throw new BrokerError(error.message, { cause: error });
     });
     cleanups.unshift(() => bus.close());
-    bus.on('event', (event) => runDir.append({ type: 'device.event', event }, clock.now()));
+    bus.on('event', (event) =>
+      runDir.append({ type: 'device.event', event }, clock.now(), `device:${event.deviceId}`),
+    );
     bus.on('status', (device) =>
       runDir.append(
         { type: 'device.status', deviceId: device.deviceId, state: device.online ? 'online' : 'offline' },
         clock.now(),
+        `device:${device.deviceId}`,
       ),
     );
     await waitForDevices(
@@ -194,6 +198,7 @@ async function execute(run: {
     const store = new Store(runDir.storeFile);
     cleanups.push(() => {
       runDir.writeResults(campaign, store.resultRows(campaignId));
+      store.anchorAudit(campaignId, runDir.log.head());
       store.close();
     });
     if (!resume)
@@ -241,7 +246,7 @@ async function execute(run: {
       const name = String(state.value);
       if (name !== lastState) {
         lastState = name;
-        runDir.append({ type: 'campaign.state', state: name }, clock.now());
+        runDir.append({ type: 'campaign.state', state: name }, clock.now(), 'runtime');
       }
       const c = state.context;
       options.onProgress?.({
@@ -263,6 +268,7 @@ async function execute(run: {
           }
         : { type: 'campaign.started', campaignId, name: campaign.name, seed },
       clock.now(),
+      'runtime',
     );
     const onAbort = () => actor.send({ type: 'ABORT' });
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -293,6 +299,7 @@ async function execute(run: {
     runDir.append(
       { type: 'campaign.finished', reason: output.reason, ...(output.error ? { error: output.error } : {}) },
       clock.now(),
+      'runtime',
     );
     return summary;
   } finally {

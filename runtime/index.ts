@@ -1,3 +1,4 @@
+export * from './audit-log.ts';
 export * from './broker.ts';
 export * from './campaign-actors.ts';
 export * from './campaign-file.ts';
@@ -8,3 +9,4 @@ export * from './errors.ts';
 export * from './policy-gate.ts';
 export * from './run-directory.ts';
 export * from './store.ts';
+export * from './verify-run.ts';

@@ -1,7 +1,8 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { type Campaign, parseWith, type RunEventBody } from '../contracts/index.ts';
+import { type Campaign, type Clock, parseWith, type RunEventBody } from '../contracts/index.ts';
+import { type Actor, AuditLog, type AuditRecord, genesisHash } from './audit-log.ts';
 import { RunDirectoryError } from './errors.ts';
 
 /** `meta.json`: what a run directory is and how it was started, enough to resume it. */
@@ -35,20 +36,19 @@ export interface ResultRow {
  * `results.csv` (one row per decided experiment, written from the store when a run ends) and `journals/` (simulated devices' action journals).
  */
 export class RunDirectory {
-  private eventsFd: number | undefined;
-  private seq: number;
+  /** `events.jsonl`: the campaign's hash-chained audit log. */
+  readonly log: AuditLog;
 
   private constructor(
     readonly dir: string,
     readonly meta: RunMeta,
+    clock: Clock,
   ) {
-    this.seq = existsSync(this.eventsFile)
-      ? readFileSync(this.eventsFile, 'utf8').split('\n').filter(Boolean).length
-      : 0;
+    this.log = new AuditLog(this.eventsFile, genesisHash(meta.campaignId), clock);
   }
 
   /** Creates `root/<campaignId>/` with the campaign file and meta. */
-  static create(root: string, meta: RunMeta, campaignSource: string): RunDirectory {
+  static create(root: string, meta: RunMeta, campaignSource: string, clock: Clock): RunDirectory {
     const dir = resolve(root, meta.campaignId);
     if (existsSync(dir))
       throw new RunDirectoryError(
@@ -57,11 +57,11 @@ export class RunDirectory {
     mkdirSync(join(dir, 'journals'), { recursive: true });
     writeFileSync(join(dir, 'campaign.yaml'), campaignSource);
     writeFileSync(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    return new RunDirectory(dir, meta);
+    return new RunDirectory(dir, meta, clock);
   }
 
   /** Opens an existing run directory, checking it has what a resume needs. */
-  static open(dir: string): RunDirectory {
+  static open(dir: string, clock: Clock): RunDirectory {
     const full = resolve(dir);
     for (const file of ['meta.json', 'campaign.yaml', 'store.sqlite'])
       if (!existsSync(join(full, file)))
@@ -76,7 +76,7 @@ export class RunDirectory {
         cause: error,
       });
     }
-    return new RunDirectory(full, parseWith(RunMetaSchema, raw, `${full}/meta.json`));
+    return new RunDirectory(full, parseWith(RunMetaSchema, raw, `${full}/meta.json`), clock);
   }
 
   get storeFile(): string {
@@ -96,12 +96,9 @@ export class RunDirectory {
     return readFileSync(join(this.dir, 'campaign.yaml'), 'utf8');
   }
 
-  /** Appends one event to `events.jsonl` and returns its sequence number. */
-  append(event: RunEventBody, at: number): number {
-    this.eventsFd ??= openSync(this.eventsFile, 'a');
-    this.seq += 1;
-    writeSync(this.eventsFd, `${JSON.stringify({ seq: this.seq, at, ...event })}\n`);
-    return this.seq;
+  /** Appends one event to the audit log (`events.jsonl`), saying who caused it and, where it helps, why. */
+  append(event: RunEventBody, at: number, who: Actor, why?: string): AuditRecord {
+    return this.log.append(event, at, who, why);
   }
 
   /** Writes `results.csv` afresh from the store's rows: one line per decided experiment, in index order. */
@@ -127,7 +124,6 @@ export class RunDirectory {
   }
 
   close(): void {
-    if (this.eventsFd !== undefined) closeSync(this.eventsFd);
-    this.eventsFd = undefined;
+    this.log.close();
   }
 }

@@ -34,7 +34,8 @@ export interface ExperimentRecord extends ExperimentProposal {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS campaigns (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, lab TEXT NOT NULL, spec TEXT NOT NULL, seed INTEGER NOT NULL,
-  status TEXT NOT NULL, created_at INTEGER NOT NULL, finished_at INTEGER, summary TEXT
+  status TEXT NOT NULL, created_at INTEGER NOT NULL, finished_at INTEGER, summary TEXT,
+  audit_seq INTEGER, audit_hash TEXT
 );
 CREATE TABLE IF NOT EXISTS experiments (
   id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns(id), idx INTEGER NOT NULL,
@@ -185,6 +186,23 @@ export class Store {
       at,
       id,
     );
+  }
+
+  /** Keeps the audit log's head here too, so a truncated log is detected (see `verifyAuditLog`). */
+  anchorAudit(campaignId: string, head: { seq: number; hash: string }): void {
+    this.sql('UPDATE campaigns SET audit_seq = ?, audit_hash = ? WHERE id = ?').run(
+      head.seq,
+      head.hash,
+      campaignId,
+    );
+  }
+
+  /** The anchored audit head, if any. */
+  auditAnchor(campaignId: string): { seq: number; hash: string } | undefined {
+    const row = this.sql('SELECT audit_seq AS seq, audit_hash AS hash FROM campaigns WHERE id = ?').get(
+      campaignId,
+    ) as { seq: number | null; hash: string | null } | undefined;
+    return row?.seq != null && row.hash != null ? { seq: row.seq, hash: row.hash } : undefined;
   }
 
   /** Saves a batch of proposals and the planner state that produced them, together. */

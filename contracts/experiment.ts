@@ -20,11 +20,19 @@ export type ExperimentProposal = z.infer<typeof ExperimentProposalSchema>;
 export const GateDecisionSchema = z.discriminatedUnion('verdict', [
   z.object({ verdict: z.literal('approved'), reason: z.string() }),
   z.object({ verdict: z.literal('rejected'), reason: z.string() }),
+  z.object({ verdict: z.literal('approval-needed'), reason: z.string() }),
 ]);
 export type GateDecision = z.infer<typeof GateDecisionSchema>;
 
 /** Where an experiment is in its life. */
-export const ExperimentStatusSchema = z.enum(['proposed', 'running', 'succeeded', 'failed', 'rejected']);
+export const ExperimentStatusSchema = z.enum([
+  'proposed',
+  'awaiting-approval',
+  'running',
+  'succeeded',
+  'failed',
+  'rejected',
+]);
 export type ExperimentStatus = z.infer<typeof ExperimentStatusSchema>;
 
 /** A device that took part in a measurement, for provenance. */

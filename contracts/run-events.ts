@@ -23,7 +23,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('gate.decided'),
     experimentId: z.string(),
-    verdict: z.enum(['approved', 'rejected']),
+    verdict: z.enum(['approved', 'rejected', 'approval-needed']),
     reason: z.string(),
   }),
   z.object({ type: z.literal('experiment.started'), experimentId: z.string() }),
@@ -50,6 +50,17 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('device.event'), event: DeviceEventSchema }),
   z.object({ type: z.literal('device.status'), deviceId: z.string(), state: z.enum(['online', 'offline']) }),
   z.object({ type: z.literal('log.repaired'), droppedBytes: z.int() }),
+  z.object({ type: z.literal('approval.requested'), experimentId: z.string(), reason: z.string() }),
+  z.object({
+    type: z.literal('approval.decided'),
+    experimentId: z.string(),
+    verdict: z.enum(['approved', 'rejected']),
+  }),
+  z.object({
+    type: z.literal('operator.action'),
+    action: z.enum(['pause', 'resume', 'stop', 'abort', 'emergency-stop', 'approve', 'reject']),
+    experimentId: z.string().optional(),
+  }),
 ]);
 export type RunEventBody = z.infer<typeof RunEventSchema>;
 export type RunEventType = RunEventBody['type'];

@@ -5,6 +5,7 @@ import {
   type ExperimentProposal,
   envelopeViolations,
   FaultCodes,
+  type GateDecision,
   type ObjectiveValues,
 } from '../contracts/index.ts';
 import type { Planner } from '../planners/index.ts';
@@ -19,6 +20,7 @@ import {
   renderStepInput,
   StepFaultError,
 } from '../workflows/index.ts';
+import type { ApprovalDesk } from './approvals.ts';
 import type { DeviceBus } from './device-bus.ts';
 import type { DevicePool } from './device-pool.ts';
 import { gateProposal } from './policy-gate.ts';
@@ -35,6 +37,7 @@ export interface CampaignDeps {
   bus: DeviceBus;
   pool: DevicePool;
   planner: Planner;
+  approvals: ApprovalDesk;
   clock: Clock;
 }
 
@@ -207,6 +210,65 @@ function record(deps: CampaignDeps, proposal: ExperimentProposal, result: Experi
 }
 
 /**
+ * Decides one proposal: the policy gate, then — if the campaign's approval policy asks for it — a person, through
+ * the approval desk. Decisions already in the store are reused, so a resumed campaign asks nobody twice.
+ */
+async function gate(
+  deps: CampaignDeps,
+  proposal: ExperimentProposal,
+  signal: AbortSignal,
+): Promise<GateDecision> {
+  const { store, runDir, clock, campaign } = deps;
+  const id = proposal.experimentId;
+  const stored = store.experiment(id);
+  if (stored?.status === 'rejected') return { verdict: 'rejected', reason: stored.reason ?? 'rejected' };
+  if (stored && stored.status !== 'proposed' && stored.status !== 'awaiting-approval')
+    return { verdict: 'approved', reason: 'approved before the campaign was resumed' };
+  let decision: GateDecision;
+  if (stored?.status === 'awaiting-approval') {
+    decision = { verdict: 'approval-needed', reason: stored.reason ?? 'approval needed' };
+  } else {
+    decision = await gateProposal(campaign, proposal, (kind) =>
+      deps.bus.devicesOfKind(kind).flatMap((d) => (d.descriptor ? [d.descriptor] : [])),
+    );
+    runDir.append(
+      { type: 'gate.decided', experimentId: id, verdict: decision.verdict, reason: decision.reason },
+      clock.now(),
+      'gate',
+    );
+  }
+  if (decision.verdict === 'approval-needed') {
+    store.setExperimentStatus(id, 'awaiting-approval', { reason: decision.reason });
+    runDir.append(
+      { type: 'approval.requested', experimentId: id, reason: decision.reason },
+      clock.now(),
+      'gate',
+      decision.reason,
+    );
+    const answer = await deps.approvals.request(
+      id,
+      decision.reason,
+      campaign.approval.timeout * 1000,
+      signal,
+    );
+    runDir.append(
+      { type: 'approval.decided', experimentId: id, verdict: answer.verdict },
+      clock.now(),
+      answer.who,
+      answer.why,
+    );
+    decision =
+      answer.verdict === 'approved'
+        ? { verdict: 'approved', reason: `approved by ${answer.who}` }
+        : { verdict: 'rejected', reason: `rejected by ${answer.who}${answer.why ? `: ${answer.why}` : ''}` };
+    if (decision.verdict === 'approved') store.setExperimentStatus(id, 'proposed');
+  }
+  if (decision.verdict === 'rejected')
+    store.setExperimentStatus(id, 'rejected', { reason: decision.reason, at: clock.now() });
+  return decision;
+}
+
+/**
  * The runtime's implementations of the campaign machine's named actors. Each is idempotent for a batch index:
  * proposals, gate decisions, finished experiments and told observations come from the store when they exist,
  * so a resumed campaign repeats nothing.
@@ -246,41 +308,16 @@ export function campaignActors(deps: CampaignDeps) {
     gateBatch: fromPromise<
       { approved: ExperimentProposal[]; rejections: Rejection[] },
       { proposals: ExperimentProposal[] }
-    >(async ({ input }) => {
-      const approved: ExperimentProposal[] = [];
-      const rejections: Rejection[] = [];
-      for (const proposal of input.proposals) {
-        const stored = store.experiment(proposal.experimentId);
-        if (stored?.status === 'rejected') {
-          rejections.push({ experimentId: proposal.experimentId, reason: stored.reason ?? 'rejected' });
-          continue;
-        }
-        if (stored && stored.status !== 'proposed') {
-          approved.push(proposal);
-          continue;
-        }
-        const decision = await gateProposal(campaign, proposal, (kind) =>
-          deps.bus.devicesOfKind(kind).flatMap((d) => (d.descriptor ? [d.descriptor] : [])),
-        );
-        const at = clock.now();
-        runDir.append(
-          {
-            type: 'gate.decided',
-            experimentId: proposal.experimentId,
-            verdict: decision.verdict,
-            reason: decision.reason,
-          },
-          at,
-          'gate',
-        );
-        if (decision.verdict === 'approved') {
-          approved.push(proposal);
-        } else {
-          store.setExperimentStatus(proposal.experimentId, 'rejected', { reason: decision.reason, at });
-          rejections.push({ experimentId: proposal.experimentId, reason: decision.reason });
-        }
-      }
-      return { approved, rejections };
+    >(async ({ input, signal }) => {
+      const decisions = await Promise.all(input.proposals.map((proposal) => gate(deps, proposal, signal)));
+      return {
+        approved: input.proposals.filter((_, i) => decisions[i]?.verdict === 'approved'),
+        rejections: input.proposals.flatMap((p, i) =>
+          decisions[i]?.verdict === 'rejected'
+            ? [{ experimentId: p.experimentId, reason: decisions[i].reason }]
+            : [],
+        ),
+      };
     }),
 
     runBatch: fromPromise<Outcome[], { proposals: ExperimentProposal[] }>(({ input, signal }) =>

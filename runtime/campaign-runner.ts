@@ -11,12 +11,13 @@ import {
 import { createPlanner, type PlannerState, restorePlanner } from '../planners/index.ts';
 import { startSimulators } from '../simulators/index.ts';
 import { type CampaignOutput, campaignMachine, type StopReason } from '../workflows/index.ts';
+import { ApprovalDesk } from './approvals.ts';
 import { type EmbeddedBroker, startBroker } from './broker.ts';
 import { campaignActors } from './campaign-actors.ts';
 import { parseCampaign } from './campaign-file.ts';
 import { DeviceBus } from './device-bus.ts';
 import { DevicePool } from './device-pool.ts';
-import { BrokerError, RuntimeError } from './errors.ts';
+import { BrokerError, OperatorActionError, RuntimeError } from './errors.ts';
 import { RunDirectory } from './run-directory.ts';
 import { Store } from './store.ts';
 
@@ -93,18 +94,7 @@ export async function runCampaign(
   source: string,
   options: RunOptions = {},
 ): Promise<CampaignSummary> {
-  const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1000);
-  const seed = options.seed ?? campaign.seed ?? seedFrom(clock.now(), process.pid) % 1_000_000;
-  const campaignId =
-    options.campaignId ??
-    `${campaign.name}-${stamp(clock.now())}-${(seedFrom(seed, clock.now(), process.pid) % 0x10000).toString(16).padStart(4, '0')}`;
-  const runDir = RunDirectory.create(
-    options.runsDir ?? 'runs',
-    { campaignId, seed, createdAt: clock.now(), labloopVersion: LABLOOP_VERSION },
-    source,
-    clock,
-  );
-  return execute({ campaign, runDir, clock, resume: false, options });
+  return (await startCampaign(campaign, source, options)).done;
 }
 
 /** Resumes an interrupted campaign from its run directory; finished experiments are not run again. */
@@ -112,10 +102,7 @@ export async function resumeCampaign(
   dir: string,
   options: Omit<RunOptions, 'seed' | 'campaignId' | 'runsDir'> = {},
 ): Promise<CampaignSummary> {
-  const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1000);
-  const runDir = RunDirectory.open(dir, clock);
-  const campaign = parseCampaign(runDir.campaignSource(), `${runDir.dir}/campaign.yaml`);
-  return execute({ campaign, runDir, clock, resume: true, options });
+  return (await reopenCampaign(dir, options)).done;
 }
 
 async function openBroker(options: RunOptions): Promise<{ url: string; broker?: EmbeddedBroker }> {
@@ -144,18 +131,90 @@ async function waitForDevices(bus: DeviceBus, kinds: string[], wallMs: number): 
   }
 }
 
-async function execute(run: {
+/** What an operator can do to a running campaign (dashboard, API, CLI). */
+export type OperatorAction =
+  | { type: 'pause' | 'resume' | 'stop' | 'abort' | 'emergency-stop' }
+  | { type: 'approve' | 'reject'; experimentId: string };
+
+/** Who acts, and why; both go to the audit log. */
+export interface ActedBy {
+  /** e.g. `operator:alice`. */
+  who: string;
+  why?: string;
+}
+
+/** A campaign that is running: watch it, act on it, await its end. */
+export interface CampaignSession {
+  readonly campaignId: string;
+  readonly campaign: Campaign;
+  readonly runDir: RunDirectory;
+  readonly store: Store;
+  readonly bus: DeviceBus;
+  readonly approvals: ApprovalDesk;
+  readonly clock: Clock;
+  /** The campaign machine's state: planning, gating, running, recording, paused, completed, aborted, failed. */
+  state(): string;
+  progress(): CampaignProgressReport;
+  /** Carries out an operator action, or throws {@link OperatorActionError} saying why it is not allowed now. */
+  act(action: OperatorAction, by: ActedBy): void;
+  /** Resolves with the summary once the campaign has ended and everything is closed. */
+  readonly done: Promise<CampaignSummary>;
+}
+
+const MACHINE_EVENTS = {
+  pause: 'PAUSE',
+  resume: 'RESUME',
+  stop: 'STOP',
+  abort: 'ABORT',
+  'emergency-stop': 'ABORT',
+} as const;
+
+/** Starts a campaign and returns its session once it is running (see {@link runCampaign}). */
+export async function startCampaign(
+  campaign: Campaign,
+  source: string,
+  options: RunOptions = {},
+): Promise<CampaignSession> {
+  const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1000);
+  const seed = options.seed ?? campaign.seed ?? seedFrom(clock.now(), process.pid) % 1_000_000;
+  const campaignId =
+    options.campaignId ??
+    `${campaign.name}-${stamp(clock.now())}-${(seedFrom(seed, clock.now(), process.pid) % 0x10000).toString(16).padStart(4, '0')}`;
+  const runDir = RunDirectory.create(
+    options.runsDir ?? 'runs',
+    { campaignId, seed, createdAt: clock.now(), labloopVersion: LABLOOP_VERSION },
+    source,
+    clock,
+  );
+  return open({ campaign, runDir, clock, resume: false, options });
+}
+
+/** Reopens an interrupted campaign's run directory and carries on (see {@link resumeCampaign}). */
+export async function reopenCampaign(
+  dir: string,
+  options: Omit<RunOptions, 'seed' | 'campaignId' | 'runsDir'> = {},
+): Promise<CampaignSession> {
+  const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1000);
+  const runDir = RunDirectory.open(dir, clock);
+  const campaign = parseCampaign(runDir.campaignSource(), `${runDir.dir}/campaign.yaml`);
+  return open({ campaign, runDir, clock, resume: true, options });
+}
+
+async function open(run: {
   campaign: Campaign;
   runDir: RunDirectory;
   clock: Clock;
   resume: boolean;
   options: RunOptions;
-}): Promise<CampaignSummary> {
+}): Promise<CampaignSession> {
   const { campaign, runDir, clock, resume, options } = run;
   const { campaignId, seed } = runDir.meta;
   const started = performance.now();
   const objective = campaign.objectives[0] as Campaign['objectives'][number];
   const cleanups: Array<() => Promise<void> | void> = [() => runDir.close()];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  };
   try {
     const { url, broker } = await openBroker(options);
     if (broker) cleanups.unshift(() => broker.close());
@@ -220,6 +279,7 @@ async function execute(run: {
           seed,
         });
 
+    const approvals = new ApprovalDesk(clock);
     const workflowVersion = `labloop@${LABLOOP_VERSION}+${createHash('sha256').update(JSON.stringify(campaign.protocol)).digest('hex').slice(0, 12)}`;
     const machine = campaignMachine.provide({
       actors: campaignActors({
@@ -231,6 +291,7 @@ async function execute(run: {
         bus,
         pool: new DevicePool(bus, clock),
         planner,
+        approvals,
         clock,
       }),
     });
@@ -240,6 +301,19 @@ async function execute(run: {
       input: { campaignId, budget: campaign.budget, batchSize: campaign.planner.batch, objective },
       ...(snapshot ? { snapshot: snapshot as never } : {}),
     });
+    const progress = (): CampaignProgressReport => {
+      const state = actor.getSnapshot();
+      const c = state.context;
+      return {
+        state: String(state.value),
+        budget: campaign.budget.experiments,
+        proposed: c.proposed,
+        succeeded: c.succeeded,
+        failed: c.failed,
+        rejected: c.rejected,
+        best: c.best?.value,
+      };
+    };
     let lastState = '';
     actor.subscribe((state) => {
       store.saveSnapshot(campaignId, actor.getPersistedSnapshot(), clock.now());
@@ -248,16 +322,7 @@ async function execute(run: {
         lastState = name;
         runDir.append({ type: 'campaign.state', state: name }, clock.now(), 'runtime');
       }
-      const c = state.context;
-      options.onProgress?.({
-        state: name,
-        budget: campaign.budget.experiments,
-        proposed: c.proposed,
-        succeeded: c.succeeded,
-        failed: c.failed,
-        rejected: c.rejected,
-        best: c.best?.value,
-      });
+      options.onProgress?.(progress());
     });
     runDir.append(
       resume
@@ -270,39 +335,101 @@ async function execute(run: {
       clock.now(),
       'runtime',
     );
-    const onAbort = () => actor.send({ type: 'ABORT' });
+
+    const act = (action: OperatorAction, by: ActedBy): void => {
+      const experimentId = 'experimentId' in action ? action.experimentId : undefined;
+      if (action.type === 'approve' || action.type === 'reject') {
+        approvals.decide(
+          action.experimentId,
+          action.type === 'approve' ? 'approved' : 'rejected',
+          by.who,
+          by.why,
+        );
+      } else {
+        const state = actor.getSnapshot();
+        const event = { type: MACHINE_EVENTS[action.type] };
+        if (state.status !== 'active' || !state.can(event))
+          throw new OperatorActionError(
+            `cannot ${action.type} the campaign while it is ${String(state.value)}`,
+          );
+        if (action.type === 'pause' && state.context.pauseRequested)
+          throw new OperatorActionError(
+            'a pause is already requested; it takes effect at the next safe point',
+          );
+        if (action.type === 'stop' && state.context.stopRequested)
+          throw new OperatorActionError(
+            'a stop is already requested; it takes effect after the running batch',
+          );
+        actor.send(event);
+      }
+      runDir.append(
+        { type: 'operator.action', action: action.type, ...(experimentId ? { experimentId } : {}) },
+        clock.now(),
+        by.who,
+        by.why,
+      );
+    };
+    const onAbort = () => {
+      if (actor.getSnapshot().status === 'active')
+        act({ type: 'abort' }, { who: 'runtime', why: String(options.signal?.reason ?? 'aborted') });
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     actor.start();
     if (options.signal?.aborted) onAbort();
-    const output: CampaignOutput = await toPromise(actor);
-    options.signal?.removeEventListener('abort', onAbort);
-    // Progress is recomputed from the store: it also counts experiments finished before a resume.
-    const progress = store.progress(campaignId, objective);
-    const summary: CampaignSummary = {
-      campaign: campaign.name,
+
+    const done = (async (): Promise<CampaignSummary> => {
+      try {
+        const output: CampaignOutput = await toPromise(actor);
+        options.signal?.removeEventListener('abort', onAbort);
+        // Progress is recomputed from the store: it also counts experiments finished before a resume.
+        const totals = store.progress(campaignId, objective);
+        const summary: CampaignSummary = {
+          campaign: campaign.name,
+          campaignId,
+          reason: output.reason,
+          ...(output.error === undefined ? {} : { error: output.error }),
+          experiments: totals.succeeded + totals.failed + totals.rejected,
+          succeeded: totals.succeeded,
+          failed: totals.failed,
+          rejected: totals.rejected,
+          objective: { name: objective.name, goal: objective.goal },
+          best: totals.best ?? null,
+          seed,
+          wallSeconds: Math.round((performance.now() - started) / 10) / 100,
+          runDir: runDir.dir,
+        };
+        const status =
+          output.reason === 'error' ? 'failed' : output.reason === 'aborted' ? 'aborted' : 'completed';
+        store.finishCampaign(campaignId, status, summary, clock.now());
+        runDir.append(
+          {
+            type: 'campaign.finished',
+            reason: output.reason,
+            ...(output.error ? { error: output.error } : {}),
+          },
+          clock.now(),
+          'runtime',
+        );
+        return summary;
+      } finally {
+        await cleanUp();
+      }
+    })();
+    return {
       campaignId,
-      reason: output.reason,
-      ...(output.error === undefined ? {} : { error: output.error }),
-      experiments: progress.succeeded + progress.failed + progress.rejected,
-      succeeded: progress.succeeded,
-      failed: progress.failed,
-      rejected: progress.rejected,
-      objective: { name: objective.name, goal: objective.goal },
-      best: progress.best ?? null,
-      seed,
-      wallSeconds: Math.round((performance.now() - started) / 10) / 100,
-      runDir: runDir.dir,
+      campaign,
+      runDir,
+      store,
+      bus,
+      approvals,
+      clock,
+      state: () => String(actor.getSnapshot().value),
+      progress,
+      act,
+      done,
     };
-    const status =
-      output.reason === 'error' ? 'failed' : output.reason === 'aborted' ? 'aborted' : 'completed';
-    store.finishCampaign(campaignId, status, summary, clock.now());
-    runDir.append(
-      { type: 'campaign.finished', reason: output.reason, ...(output.error ? { error: output.error } : {}) },
-      clock.now(),
-      'runtime',
-    );
-    return summary;
-  } finally {
-    for (const cleanup of cleanups) await cleanup();
+  } catch (error) {
+    await cleanUp();
+    throw error;
   }
 }

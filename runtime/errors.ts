@@ -17,3 +17,8 @@ export class RunDirectoryError extends RuntimeError {
 export class StoreError extends RuntimeError {
   override name = 'StoreError';
 }
+
+/** An operator action that is not allowed now (resume a running campaign, approve a proposal nobody asked about). */
+export class OperatorActionError extends RuntimeError {
+  override name = 'OperatorActionError';
+}

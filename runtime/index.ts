@@ -1,3 +1,4 @@
+export * from './approvals.ts';
 export * from './audit-log.ts';
 export * from './broker.ts';
 export * from './campaign-actors.ts';

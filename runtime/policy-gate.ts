@@ -11,7 +11,8 @@ import { labwareFor, renderStepInput } from '../workflows/index.ts';
 /**
  * The policy gate: every proposal passes here before any device sees it. A proposal is approved when it is a
  * point of the design space and every step's command, rendered from it, is inside the envelope of every known
- * device of the step's kind; otherwise it is rejected with the first reason found. (The dispatcher checks the
+ * device of the step's kind; otherwise it is rejected with the first reason found. A proposal inside the
+ * envelopes but outside the campaign's approval policy needs a person (`approval-needed`). (The dispatcher checks the
  * rendered command again against the chosen device before publishing, and the device checks it a third time.)
  */
 export async function gateProposal(
@@ -44,5 +45,26 @@ export async function gateProposal(
         };
     }
   }
-  return { verdict: 'approved', reason: 'inside the design space and every device envelope' };
+  const { require, limits } = campaign.approval;
+  if (require === 'always')
+    return { verdict: 'approval-needed', reason: 'the campaign asks a person to approve every proposal' };
+  if (require === 'outside-limits')
+    for (const limit of limits) {
+      const value = proposal.parameters[limit.parameter];
+      if (typeof value !== 'number') continue;
+      if (limit.max !== undefined && value > limit.max)
+        return {
+          verdict: 'approval-needed',
+          reason: `${limit.parameter} ${value} is above the auto-approval limit ${limit.max}`,
+        };
+      if (limit.min !== undefined && value < limit.min)
+        return {
+          verdict: 'approval-needed',
+          reason: `${limit.parameter} ${value} is below the auto-approval limit ${limit.min}`,
+        };
+    }
+  return {
+    verdict: 'approved',
+    reason: 'inside the design space, every device envelope and the approval limits',
+  };
 }

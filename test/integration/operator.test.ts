@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CampaignSession,
+  type EmbeddedBroker,
+  OperatorActionError,
+  Store,
+  startBroker,
+  startCampaign,
+} from '../../runtime/index.ts';
+import { exampleCampaign } from '../support/campaigns.ts';
+
+let broker: EmbeddedBroker;
+let runsDir: string;
+beforeAll(async () => {
+  broker = await startBroker({ port: 0 });
+  runsDir = mkdtempSync(join(tmpdir(), 'labloop-operator-'));
+});
+afterAll(() => broker.close());
+
+const alice = { who: 'operator:alice', why: 'checking the reservoirs' };
+
+async function until(session: CampaignSession, check: () => boolean): Promise<void> {
+  while (!check()) {
+    await new Promise<void>((resolve) => {
+      const stop = session.runDir.log.subscribe(() => {
+        stop();
+        resolve();
+      });
+    });
+  }
+}
+
+/** The run's store, reopened after the session closed its own. */
+function storeAfter(session: CampaignSession): Store {
+  return new Store(session.runDir.storeFile);
+}
+
+function audit(session: CampaignSession): Array<Record<string, unknown>> {
+  return readFileSync(session.runDir.log.file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+describe('operators acting on a running campaign', () => {
+  it('pauses at the next safe point, refuses what makes no sense, resumes and finishes', async () => {
+    const { campaign, source } = exampleCampaign('colour-mixing', {
+      lab: 'op-pause',
+      budget: { experiments: 12 },
+    });
+    const session = await startCampaign(campaign, source, { brokerUrl: broker.url, runsDir, timeScale: 1e3 });
+    await until(session, () => session.state() === 'running');
+    expect(() => session.act({ type: 'resume' }, alice)).toThrow(
+      new OperatorActionError('cannot resume the campaign while it is running'),
+    );
+    session.act({ type: 'pause' }, alice);
+    expect(() => session.act({ type: 'pause' }, alice)).toThrow(/already requested/);
+    await until(session, () => session.state() === 'paused');
+    expect(session.progress().proposed).toBe(4);
+    session.act({ type: 'resume' }, { who: 'operator:bob' });
+    const summary = await session.done;
+    expect(summary).toMatchObject({ reason: 'budget', experiments: 12 });
+    const actions = audit(session).filter((r) => r.type === 'operator.action');
+    expect(actions).toEqual([
+      expect.objectContaining({ action: 'pause', who: 'operator:alice', why: 'checking the reservoirs' }),
+      expect.objectContaining({ action: 'resume', who: 'operator:bob' }),
+    ]);
+  });
+
+  it('holds proposals for a person when the policy asks, runs the approved ones only', async () => {
+    const { campaign, source } = exampleCampaign('colour-mixing', {
+      lab: 'op-approve',
+      budget: { experiments: 4 },
+      approval: { require: 'always', timeout: 3600 },
+    });
+    const session = await startCampaign(campaign, source, { brokerUrl: broker.url, runsDir, timeScale: 1e3 });
+    await until(session, () => session.approvals.pending().length === 4);
+    const [first, second, third, fourth] = session.approvals.pending().map((p) => p.experimentId) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    expect(session.store.experiment(first)?.status).toBe('awaiting-approval');
+    session.act({ type: 'approve', experimentId: first }, { who: 'operator:carol', why: 'looks fine' });
+    session.act({ type: 'approve', experimentId: second }, { who: 'operator:carol' });
+    session.act({ type: 'reject', experimentId: third }, { who: 'operator:carol', why: 'too much blue' });
+    expect(() => session.act({ type: 'approve', experimentId: third }, alice)).toThrow(
+      /is not waiting for approval/,
+    );
+    session.act({ type: 'approve', experimentId: fourth }, { who: 'operator:dave' });
+    const summary = await session.done;
+    expect(summary).toMatchObject({ experiments: 4, succeeded: 3, rejected: 1 });
+    expect(storeAfter(session).experiment(third)).toMatchObject({
+      status: 'rejected',
+      reason: 'rejected by operator:carol: too much blue',
+    });
+    const decided = audit(session).filter((r) => r.type === 'approval.decided');
+    expect(decided).toContainEqual(
+      expect.objectContaining({
+        experimentId: first,
+        verdict: 'approved',
+        who: 'operator:carol',
+        why: 'looks fine',
+      }),
+    );
+  });
+
+  it('rejects a proposal nobody decides on once the approval times out', async () => {
+    const { campaign, source } = exampleCampaign('colour-mixing', {
+      lab: 'op-timeout',
+      budget: { experiments: 2 },
+      planner: { strategy: 'sobol', batch: 2 },
+      approval: { require: 'always', timeout: 60 },
+    });
+    const session = await startCampaign(campaign, source, { brokerUrl: broker.url, runsDir, timeScale: 1e3 });
+    const summary = await session.done;
+    expect(summary).toMatchObject({ experiments: 2, rejected: 2, succeeded: 0 });
+    expect(storeAfter(session).experiments(summary.campaignId)[0]?.reason).toBe(
+      'rejected by runtime: no decision within 60 s',
+    );
+  });
+
+  it('asks a person only for proposals outside the approval limits', async () => {
+    const { campaign, source } = exampleCampaign('colour-mixing', {
+      lab: 'op-limits',
+      budget: { experiments: 8 },
+      approval: { require: 'outside-limits', limits: [{ parameter: 'blue', max: 50 }], timeout: 600 },
+    });
+    const session = await startCampaign(campaign, source, { brokerUrl: broker.url, runsDir, timeScale: 1e3 });
+    const summary = await session.done;
+    const experiments = storeAfter(session).experiments(summary.campaignId);
+    for (const e of experiments) {
+      if ((e.parameters.blue as number) > 50)
+        expect(e.reason).toBe('rejected by runtime: no decision within 600 s');
+      else expect(e.status).toBe('succeeded');
+    }
+    expect(summary.rejected).toBeGreaterThan(0);
+    expect(summary.succeeded).toBeGreaterThan(0);
+  });
+});

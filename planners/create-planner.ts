@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ContractError, parseWith } from '../contracts/index.ts';
+import { BoPlanner, BoPlannerStateSchema } from './bo/bo-planner.ts';
 import { PlannerStateError } from './errors.ts';
 import { type Planner, type PlannerSpecInput, PlannerSpecSchema, type PlannerState } from './planner.ts';
 import { RandomPlanner, RandomPlannerStateSchema } from './random-planner.ts';
@@ -8,6 +9,7 @@ import { SobolPlanner, SobolPlannerStateSchema } from './sobol-planner.ts';
 const SavedStateSchema = z.discriminatedUnion('strategy', [
   RandomPlannerStateSchema,
   SobolPlannerStateSchema,
+  BoPlannerStateSchema,
 ]);
 
 /**
@@ -29,6 +31,8 @@ export function createPlanner(spec: PlannerSpecInput): Planner {
       return new RandomPlanner(parsed);
     case 'sobol':
       return new SobolPlanner(parsed);
+    case 'bo':
+      return new BoPlanner(parsed);
   }
 }
 
@@ -49,5 +53,7 @@ export function restorePlanner(state: PlannerState): Planner {
       return new RandomPlanner(saved.spec, saved);
     case 'sobol':
       return new SobolPlanner(saved.spec, saved);
+    case 'bo':
+      return new BoPlanner(saved.spec, saved);
   }
 }

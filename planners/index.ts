@@ -1,3 +1,6 @@
+export * from './bo/acquisition.ts';
+export * from './bo/bo-planner.ts';
+export * from './bo/gp.ts';
 export * from './create-planner.ts';
 export * from './errors.ts';
 export * from './observations.ts';

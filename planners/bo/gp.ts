@@ -8,26 +8,31 @@ import { minimiseBox } from './optimise.ts';
  * Gaussian-process regression with an ARD Matérn-5/2 kernel, homoscedastic noise and standardised outcomes.
  * Inputs are expected in (roughly) the unit cube: the planner normalises them before they get here.
  *
- * Hyperparameters θ = [log ℓ_1 … log ℓ_D, log s², log(σ²_n − minNoise)] are fitted by MAP with the priors
- * BoTorch uses by default since 2024 (Hvarfner et al., "Vanilla Bayesian optimization performs great in high
- * dimensions"): log ℓ ~ N(√2 + ½·log D, 3), which scales lengthscales with dimension, and log σ²_n ~ N(−4, 1);
- * plus a weak log s² ~ N(0, 1) on the signal variance of the standardised outcomes.
+ * Hyperparameters θ = [log ℓ_1 … log ℓ_D, log s², log(σ²_n − minNoise)] are fitted by MAP (multi-start box
+ * L-BFGS on the analytic gradient) under these priors: ℓ ~ Gamma(3, 6), BoTorch's classic default, whose short
+ * lengthscales (mode 1/3 of the cube) keep the model uncertain away from data; log σ²_n ~ N(−8, 2²), wide
+ * enough for noisy lab measurements (−4) and for deterministic simulations (−16); log s² ~ N(0, 1) on the
+ * standardised outcomes. On Branin and Hartmann-6 these beat the dimension-scaled log-normal lengthscale prior
+ * of Hvarfner et al. (2024), which is built for much higher dimensions (bench/planners).
  */
 
 /** Prior and bound settings; exported so tests and the planner agree on them. */
 export const GP_DEFAULTS = {
   /** Smallest noise variance, in standardised units: keeps noise-free data numerically well-posed. */
-  minNoise: 1e-6,
+  minNoise: 1e-9,
   signalPrior: { mean: 0, sd: 1 },
-  noisePrior: { mean: -4, sd: 1 },
-  lengthscaleSd: Math.sqrt(3),
+  noisePrior: { mean: -8, sd: 2 },
+  lengthscalePrior: { shape: 3, rate: 6 },
 } as const;
 
 /** Options of {@link GaussianProcess.fit}. */
 export interface GpFitOptions {
   /** Draws the random restarts. */
   rng: Rng;
-  /** Random restarts from the prior, besides the prior mode and `warmStart`. @default 2 */
+  /**
+   * Random restarts from the prior. With any, the prior mode is a start too; with none and a warm start, the
+   * warm start is the only one. @default 0 with a warm start, else 2
+   */
   restarts?: number;
   /** θ to start from, usually the previous fit's. */
   warmStart?: ArrayLike<number>;
@@ -43,13 +48,10 @@ export interface Prediction {
   variance: number;
 }
 
-function lengthscalePriorMean(dim: number): number {
-  return Math.SQRT2 + 0.5 * Math.log(dim);
-}
-
 /** The prior mode of θ for `dim` inputs. */
 export function priorMode(dim: number): Float64Array {
-  const theta = new Float64Array(dim + 2).fill(lengthscalePriorMean(dim));
+  const { shape, rate } = GP_DEFAULTS.lengthscalePrior;
+  const theta = new Float64Array(dim + 2).fill(Math.log(shape / rate));
   theta[dim] = GP_DEFAULTS.signalPrior.mean;
   theta[dim + 1] = GP_DEFAULTS.noisePrior.mean;
   return theta;
@@ -63,8 +65,13 @@ function negLogPrior(theta: Float64Array, dim: number, gradient: Float64Array): 
     value += 0.5 * z * z;
     gradient[i] = (gradient[i] as number) + z / sd;
   };
-  const lm = lengthscalePriorMean(dim);
-  for (let i = 0; i < dim; i++) term(i, lm, GP_DEFAULTS.lengthscaleSd);
+  // Gamma(a, b) on ℓ, written for θ = log ℓ: −log p(θ) = −a·θ + b·e^θ (the Jacobian ℓ included).
+  const { shape, rate } = GP_DEFAULTS.lengthscalePrior;
+  for (let i = 0; i < dim; i++) {
+    const l = Math.exp(theta[i] as number);
+    value += -shape * (theta[i] as number) + rate * l;
+    gradient[i] = (gradient[i] as number) - shape + rate * l;
+  }
   term(dim, GP_DEFAULTS.signalPrior.mean, GP_DEFAULTS.signalPrior.sd);
   term(dim + 1, GP_DEFAULTS.noisePrior.mean, GP_DEFAULTS.noisePrior.sd);
   return value;
@@ -146,13 +153,15 @@ export class GaussianProcess {
     } else {
       const objective = negLogPosterior(x, n, dim, ys);
       const starts: Float64Array[] = [];
-      if (options.warmStart && options.warmStart.length === dim + 2)
-        starts.push(Float64Array.from(options.warmStart));
-      starts.push(priorMode(dim));
-      for (let r = 0; r < (options.restarts ?? 2); r++) {
+      const warm = options.warmStart !== undefined && options.warmStart.length === dim + 2;
+      if (warm) starts.push(Float64Array.from(options.warmStart as ArrayLike<number>));
+      // A warm start is usually near the optimum already: alone, it costs a few evaluations. Restarts from the
+      // prior guard against a local optimum; the caller asks for them now and then.
+      const restarts = options.restarts ?? (warm ? 0 : 2);
+      if (!warm || restarts > 0) starts.push(priorMode(dim));
+      for (let r = 0; r < restarts; r++) {
         const theta = priorMode(dim);
-        for (let i = 0; i < dim; i++)
-          theta[i] = (theta[i] as number) + GP_DEFAULTS.lengthscaleSd * options.rng.normal();
+        for (let i = 0; i < dim; i++) theta[i] = (theta[i] as number) + options.rng.normal();
         theta[dim] = GP_DEFAULTS.signalPrior.mean + GP_DEFAULTS.signalPrior.sd * options.rng.normal();
         theta[dim + 1] = GP_DEFAULTS.noisePrior.mean + GP_DEFAULTS.noisePrior.sd * options.rng.normal();
         starts.push(theta);
@@ -198,10 +207,11 @@ export class GaussianProcess {
   }
 
   /**
-   * A GP with the same hyperparameters and standardisation, conditioned on extra (fantasy) observations:
-   * used for batch proposals, where pending points are believed to return the posterior mean.
+   * A GP with the same hyperparameters and standardisation, conditioned on extra (fantasy) observations given
+   * in standardised units (those of {@link GaussianProcess.predict}): used for batch proposals, where pending
+   * points are believed to return the posterior mean.
    */
-  condition(points: readonly ArrayLike<number>[], y: ArrayLike<number>): GaussianProcess {
+  condition(points: readonly ArrayLike<number>[], standardised: ArrayLike<number>): GaussianProcess {
     const m = points.length;
     const x = new Float64Array((this.n + m) * this.dim);
     x.set(this.x);
@@ -210,7 +220,10 @@ export class GaussianProcess {
     });
     const raw = new Float64Array(this.n + m);
     raw.set(this.y);
-    raw.set(Float64Array.from(y), this.n);
+    raw.set(
+      Float64Array.from(standardised, (v) => v * this.yStd + this.yMean),
+      this.n,
+    );
     return GaussianProcess.build(x, this.n + m, this.dim, raw, this.yMean, this.yStd, this.theta);
   }
 

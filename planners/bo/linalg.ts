@@ -95,26 +95,33 @@ export function choleskySolve(l: Float64Array, n: number, b: ArrayLike<number>):
   return solveUpperT(l, n, solveLower(l, n, b));
 }
 
-/** (L·Lᵀ)⁻¹ as a dense symmetric n×n matrix, via L⁻¹ (cost n³/2). */
+/** (L·Lᵀ)⁻¹ as a dense symmetric n×n matrix, via M = L⁻¹ and Mᵀ·M (n³/3 flops, row-contiguous loops). */
 export function choleskyInverse(l: Float64Array, n: number): Float64Array {
-  // inv holds L⁻¹ (lower triangular), built column by column by forward substitution.
-  const inv = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    inv[j * n + j] = 1 / (l[j * n + j] as number);
-    for (let i = j + 1; i < n; i++) {
-      let s = 0;
-      for (let k = j; k < i; k++) s -= (l[i * n + k] as number) * (inv[k * n + j] as number);
-      inv[i * n + j] = s / (l[i * n + i] as number);
+  // Row i of M solves L·M = I: M_i = (e_i − Σ_{k<i} L_ik·M_k) / L_ii, an axpy over contiguous rows.
+  const m = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let k = 0; k < i; k++) {
+      const lik = l[ri + k] as number;
+      if (lik === 0) continue;
+      const rk = k * n;
+      for (let j = 0; j <= k; j++) m[ri + j] = (m[ri + j] as number) - lik * (m[rk + j] as number);
+    }
+    m[ri + i] = (m[ri + i] as number) + 1;
+    const inv = 1 / (l[ri + i] as number);
+    for (let j = 0; j <= i; j++) m[ri + j] = (m[ri + j] as number) * inv;
+  }
+  // (Mᵀ·M)_ij = Σ_k M_ki·M_kj: accumulate each row's outer product into the lower triangle.
+  const out = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const mki = m[rk + i] as number;
+      if (mki === 0) continue;
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) out[ri + j] = (out[ri + j] as number) + mki * (m[rk + j] as number);
     }
   }
-  // (L·Lᵀ)⁻¹ = L⁻ᵀ·L⁻¹: entry (i, j) = Σ_{k ≥ max(i,j)} L⁻¹[k][i]·L⁻¹[k][j].
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = i; k < n; k++) s += (inv[k * n + i] as number) * (inv[k * n + j] as number);
-      out[i * n + j] = s;
-      out[j * n + i] = s;
-    }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) out[j * n + i] = out[i * n + j] as number;
   return out;
 }

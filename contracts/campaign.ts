@@ -60,7 +60,11 @@ export const RemoteRouteSchema = z
   })
   .superRefine((route, ctx) => {
     if ((route.adapter === 'openai' || route.adapter === 'kserve') && route.model === undefined)
-      ctx.addIssue({ code: 'custom', message: `the ${route.adapter} adapter needs a model`, path: ['model'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: `the ${route.adapter} adapter needs a model`,
+        path: ['model'],
+      });
     if (route.adapter !== 'sagemaker' && !/^https?:\/\/[^\s]+$/.test(route.endpoint))
       ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL', path: ['endpoint'] });
     if (route.adapter === 'sagemaker' && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(route.endpoint))
@@ -75,7 +79,10 @@ export type RemoteRoute = z.infer<typeof RemoteRouteSchema>;
 export const PlannerConfigSchema = z.object({
   strategy: z.enum(['random', 'sobol', 'bo']),
   batch: z.int().min(1).max(96).default(1),
-  /** `bo`: Sobol points proposed before the model takes over; 2·(parameters + 1) when absent. */
+  /**
+   * `bo`: Sobol points proposed before the model takes over; for d parameters, max(2(d + 1), min(40, d² + 4))
+   * when absent.
+   */
   initial: z.int().min(1).max(10_000).optional(),
   /** `bo`: `logei` (expected improvement, in log space) or `ucb` (upper confidence bound); `logei` when absent. */
   acquisition: z.enum(['logei', 'ucb']).optional(),

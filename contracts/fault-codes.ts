@@ -19,6 +19,10 @@ export const FaultCodes = {
   StepTimeout: 'StepTimeout',
   /** No device of the needed kind came online in time. */
   NoDeviceAvailable: 'NoDeviceAvailable',
+  /** An emergency stop aborted or refused this command. */
+  EmergencyStop: 'EmergencyStop',
+  /** The device is halted by an emergency stop and takes no commands until it is reset. */
+  DeviceHalted: 'DeviceHalted',
   /** The driver threw something that is not a typed fault. */
   DriverError: 'DriverError',
 } as const;

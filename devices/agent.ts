@@ -88,6 +88,11 @@ export interface DeviceAgent {
   kill(): void;
 }
 
+/** Reserved command: halt now and go to the safe state (see the MQTT contract). */
+export const EMERGENCY_STOP = 'emergencyStop';
+/** Reserved command: clear a halt after a person has checked the instrument. */
+export const RESET = 'reset';
+
 /** Fault code for commands the agent refuses because it is stopping. Retryable on another device. */
 export const DEVICE_STOPPING = 'DeviceStopping';
 
@@ -154,8 +159,16 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
   let stopping = false;
   let killed = false;
   let telemetryTimer: unknown;
+  /** Aborts the command being executed: an emergency stop or a kill. */
+  let current: AbortController | undefined;
+  /** The emergency stop that halted the device, until a `reset`. */
+  let haltedBy: string | undefined;
 
   const unknown = closeUnfinished(journal, deviceId, clock);
+  // A device halted before a restart stays halted: only a `reset` clears an emergency stop.
+  for (const entry of journal.entries())
+    if (entry.type === 'begin' && (entry.command === EMERGENCY_STOP || entry.command === RESET))
+      haltedBy = entry.command === EMERGENCY_STOP ? entry.commandId : undefined;
 
   const offline: DeviceStatus = { state: 'offline', deviceId };
   let client: MqttClient;
@@ -226,7 +239,7 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
       deviceId,
       at: clock.now(),
       busy: running,
-      values: driver.telemetry?.() ?? {},
+      values: { ...(driver.telemetry?.() ?? {}), halted: haltedBy === undefined ? 0 : 1 },
     });
     if (telemetry.success) void publish(topics.telemetry, telemetry.data, 0);
     else
@@ -245,12 +258,15 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
     journal.append({ type: 'begin', commandId, command: command.command, parameters, at: clock.now() });
     stats.executed++;
     let done = false;
+    current = new AbortController();
+    const stopOnKill = () => current?.abort(abort.signal.reason);
+    abort.signal.addEventListener('abort', stopOnKill, { once: true });
     const context: CommandContext = {
       commandId,
       command: command.command,
       deadline: command.deadline,
       clock,
-      signal: abort.signal,
+      signal: current.signal,
       progress(fraction, message) {
         if (!(fraction >= 0 && fraction <= 1))
           throw new RangeError(`progress must be a fraction 0–1, got ${fraction} (command ${commandId})`);
@@ -274,6 +290,8 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
       outcome = { type: 'fault', error: toFault(error, command, deviceId) };
     } finally {
       done = true;
+      abort.signal.removeEventListener('abort', stopOnKill);
+      current = undefined;
     }
     if (killed) return;
     journal.append({ type: 'finish', commandId, outcome, at: clock.now() });
@@ -292,6 +310,48 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
     };
     journal.append({ type: 'finish', commandId: command.commandId, outcome, at: now });
     answer(command.commandId, outcome, false);
+  };
+
+  /**
+   * `emergencyStop`: refuses every queued command, aborts the running one, puts the instrument in its safe
+   * state and refuses commands until `reset`. Both are journalled physical actions, answered like any command.
+   * Neither is ever refused for its deadline: halting late is still safer than not halting.
+   */
+  const handleReserved = async (
+    commandId: string,
+    command: typeof EMERGENCY_STOP | typeof RESET,
+  ): Promise<void> => {
+    journal.append({ type: 'begin', commandId, command, parameters: {}, at: clock.now() });
+    let output: Record<string, unknown>;
+    if (command === RESET) {
+      haltedBy = undefined;
+      output = { halted: false };
+    } else {
+      haltedBy = commandId;
+      const stop = new DeviceFaultError(
+        FaultCodes.EmergencyStop,
+        `stopped by emergency stop ${commandId} on device ${deviceId}`,
+      );
+      for (const dropped of queue.splice(0)) {
+        pending.delete(dropped.command.commandId);
+        fault(dropped.command.commandId, { code: stop.code, message: stop.message, retryable: false });
+      }
+      current?.abort(stop);
+      let safe: Record<string, unknown> = {};
+      try {
+        safe = (await driver.safeState?.()) ?? {};
+      } catch (error) {
+        logger.warn(
+          `device ${deviceId}: safeState failed during emergency stop: ${(error as Error).message}`,
+        );
+        safe = { safeStateError: (error as Error).message };
+      }
+      output = { halted: true, ...safe };
+    }
+    if (killed) return;
+    const outcome: CommandOutcome = { type: 'result', output };
+    journal.append({ type: 'finish', commandId, outcome, at: clock.now() });
+    answer(commandId, outcome, false);
   };
 
   const drain = async (): Promise<void> => {
@@ -326,6 +386,19 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
     }
     if (pending.has(commandId)) {
       stats.duplicatesIgnored++;
+      return;
+    }
+    const reserved = (read.data as { command?: unknown }).command;
+    if (reserved === EMERGENCY_STOP || reserved === RESET) {
+      void handleReserved(commandId, reserved);
+      return;
+    }
+    if (haltedBy !== undefined) {
+      fault(commandId, {
+        code: FaultCodes.DeviceHalted,
+        message: `device ${deviceId} was halted by emergency stop ${haltedBy} and takes no commands until it is reset (command ${commandId})`,
+        retryable: false,
+      });
       return;
     }
     const decision = checkCommand(commandId, read.data, deviceId, catalogue);

@@ -28,4 +28,9 @@ export interface DeviceDriver<C extends CapabilityCatalogue> {
   commands: CommandHandlers<C>;
   /** Current readings for telemetry, name → number (units documented by the device kind). */
   telemetry?(): Record<string, number>;
+  /**
+   * Puts the instrument in its safe state now (heaters off, pumps stopped, load released), after the agent has
+   * aborted the running command. Returns what it did, for the answer to the emergency stop.
+   */
+  safeState?(): Promise<Record<string, unknown>>;
 }

@@ -8,6 +8,7 @@ import {
   ScaledClock,
   seedFrom,
 } from '../contracts/index.ts';
+import { EMERGENCY_STOP } from '../devices/index.ts';
 import { createPlanner, type PlannerState, restorePlanner } from '../planners/index.ts';
 import { startSimulators } from '../simulators/index.ts';
 import { type CampaignOutput, campaignMachine, type StopReason } from '../workflows/index.ts';
@@ -118,14 +119,23 @@ async function openBroker(options: RunOptions): Promise<{ url: string; broker?: 
   }
 }
 
-async function waitForDevices(bus: DeviceBus, kinds: string[], wallMs: number): Promise<void> {
-  const missing = () => kinds.filter((kind) => bus.devicesOfKind(kind).length === 0);
+/** Waits until every simulated device and at least one device of every kind the protocol needs is online. */
+async function waitForDevices(
+  bus: DeviceBus,
+  kinds: string[],
+  deviceIds: string[],
+  wallMs: number,
+): Promise<void> {
+  const missing = () => [
+    ...kinds.filter((kind) => bus.devicesOfKind(kind).length === 0).map((kind) => `a ${kind} device`),
+    ...deviceIds.filter((id) => !bus.devices.get(id)?.online),
+  ];
   const deadline = Date.now() + wallMs;
   while (missing().length > 0) {
     const left = deadline - Date.now();
     if (left <= 0)
       throw new RuntimeError(
-        `no ${missing().join(', ')} device came online within ${wallMs / 1000} s on ${bus.labId}; the protocol needs them (simulate them under simulators: or start the devices)`,
+        `${missing().join(', ')} did not come online within ${wallMs / 1000} s on lab ${bus.labId}; the protocol needs them (simulate them under simulators: or start the devices)`,
       );
     await Promise.race([once(bus, 'status'), new Promise((resolve) => setTimeout(resolve, left))]);
   }
@@ -251,6 +261,7 @@ async function open(run: {
     await waitForDevices(
       bus,
       [...new Set(campaign.protocol.steps.map((s) => s.device))],
+      lab.devices.map((d) => d.deviceId),
       options.deviceWait ?? 15_000,
     );
 
@@ -336,9 +347,25 @@ async function open(run: {
       'runtime',
     );
 
+    /** Emergency stops in flight: the session stays open until every device has answered (or failed to). */
+    const halts: Array<Promise<unknown>> = [];
     const act = (action: OperatorAction, by: ActedBy): void => {
       const experimentId = 'experimentId' in action ? action.experimentId : undefined;
-      if (action.type === 'approve' || action.type === 'reject') {
+      if (action.type === 'emergency-stop') {
+        // Every device of the lab, whatever the campaign's state: halting is always allowed.
+        for (const device of bus.devices.values())
+          if (device.online)
+            halts.push(
+              bus
+                .sendReserved(device.deviceId, EMERGENCY_STOP)
+                .catch((error: Error) =>
+                  options.onNotice?.(
+                    `emergency stop of ${device.deviceId} was not confirmed: ${error.message}`,
+                  ),
+                ),
+            );
+        if (actor.getSnapshot().status === 'active') actor.send({ type: 'ABORT' });
+      } else if (action.type === 'approve' || action.type === 'reject') {
         approvals.decide(
           action.experimentId,
           action.type === 'approve' ? 'approved' : 'rejected',
@@ -381,6 +408,7 @@ async function open(run: {
       try {
         const output: CampaignOutput = await toPromise(actor);
         options.signal?.removeEventListener('abort', onAbort);
+        await Promise.all(halts);
         // Progress is recomputed from the store: it also counts experiments finished before a resume.
         const totals = store.progress(campaignId, objective);
         const summary: CampaignSummary = {

@@ -11,7 +11,13 @@ import {
   type Telemetry,
   TelemetrySchema,
 } from '../contracts/index.ts';
-import { deviceTopic, labFilter, parseDeviceTopic } from '../devices/index.ts';
+import {
+  deviceTopic,
+  type EMERGENCY_STOP,
+  labFilter,
+  parseDeviceTopic,
+  type RESET,
+} from '../devices/index.ts';
 import { StepFaultError } from '../workflows/index.ts';
 import { BrokerError } from './errors.ts';
 
@@ -142,6 +148,29 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
         },
       );
     });
+  }
+
+  /**
+   * Sends a reserved command — `emergencyStop` (halt now, safe state, refuse commands until reset) or `reset` — to
+   * one device and resolves with its answer. Reserved commands are never refused for their deadline.
+   */
+  sendReserved(
+    deviceId: string,
+    command: typeof EMERGENCY_STOP | typeof RESET,
+    signal?: AbortSignal,
+  ): Promise<DispatchResult> {
+    const now = this.clock.now();
+    return this.dispatch(
+      {
+        commandId: `${command}/${this.labId}/${deviceId}/${now}`,
+        deviceId,
+        command,
+        parameters: {},
+        issuedAt: now,
+        deadline: now + 60_000,
+      },
+      signal,
+    );
   }
 
   /** Publishes a raw payload on a device's command topic (tests and tools; the runtime uses {@link dispatch}). */

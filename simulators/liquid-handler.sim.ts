@@ -3,6 +3,7 @@ import {
   type CommandParameters,
   type DeviceDriver,
   DeviceFaultError,
+  deviceKinds,
   finishedActions,
   type JournalEntry,
   liquidHandlerCatalogue,
@@ -113,6 +114,8 @@ export class SimulatedLiquidHandler implements Simulator<Catalogue> {
     return {
       commands: { mix: (p, c) => this.mix(p, c), refill: (p, c) => this.refill(p, c) },
       telemetry: () => this.reservoirLevels(),
+      // Dispensing stops when the running mix is aborted; nothing else moves.
+      safeState: async () => ({ safeState: deviceKinds['liquid-handler'].safeState }),
     };
   }
 

@@ -3,6 +3,7 @@ import {
   type CommandParameters,
   type DeviceDriver,
   DeviceFaultError,
+  deviceKinds,
   finishedActions,
   type JournalEntry,
   mechanicalTesterCatalogue,
@@ -94,6 +95,10 @@ export class SimulatedMechanicalTester implements Simulator<Catalogue> {
     return {
       commands: { compress: (p, c) => this.compress(p, c) },
       telemetry: () => ({ load: this.load }),
+      safeState: async () => {
+        this.load = 0;
+        return { safeState: deviceKinds['mechanical-tester'].safeState, load: this.load };
+      },
     };
   }
 

@@ -3,6 +3,7 @@ import {
   type CommandParameters,
   type DeviceDriver,
   DeviceFaultError,
+  deviceKinds,
   finishedActions,
   type JournalEntry,
   plateReaderCatalogue,
@@ -69,6 +70,7 @@ export class SimulatedPlateReader implements Simulator<Catalogue> {
     return {
       commands: { measure: (p, c) => this.measure(p, c) },
       telemetry: () => ({ reads: this.reads }),
+      safeState: async () => ({ safeState: deviceKinds['plate-reader'].safeState }),
     };
   }
 

@@ -3,6 +3,7 @@ import {
   type CommandParameters,
   type DeviceDriver,
   DeviceFaultError,
+  deviceKinds,
   finishedActions,
   type JournalEntry,
   printer3dCatalogue,
@@ -65,6 +66,10 @@ export class SimulatedPrinter3d implements Simulator<Catalogue> {
     return {
       commands: { print: (p, c) => this.print(p, c) },
       telemetry: () => ({ nozzleTemperature: this.nozzle }),
+      safeState: async () => {
+        this.nozzle = IDLE_TEMPERATURE;
+        return { safeState: deviceKinds['printer-3d'].safeState, nozzleTemperature: this.nozzle };
+      },
     };
   }
 

@@ -141,4 +141,42 @@ describe('operators acting on a running campaign', () => {
     expect(summary.rejected).toBeGreaterThan(0);
     expect(summary.succeeded).toBeGreaterThan(0);
   });
+
+  it('an emergency stop halts every device of the lab in its safe state and aborts the campaign', async () => {
+    const { campaign, source } = exampleCampaign('lattice-toughness', {
+      lab: 'op-estop',
+      budget: { experiments: 8 },
+    });
+    const session = await startCampaign(campaign, source, { brokerUrl: broker.url, runsDir, timeScale: 1e3 });
+    const answers = new Map<string, Record<string, unknown>>();
+    session.bus.on('event', (e) => {
+      if (e.type === 'result' && e.commandId.startsWith('emergencyStop/')) answers.set(e.deviceId, e.output);
+    });
+    await until(session, () =>
+      audit(session).some((r) => r.type === 'command.sent' && r.command === 'print'),
+    );
+    session.act({ type: 'emergency-stop' }, { who: 'operator:erin', why: 'smoke from printer 2' });
+    const summary = await session.done;
+    expect(summary.reason).toBe('aborted');
+    expect([...answers.keys()].sort()).toEqual([
+      'mechanical-tester-1',
+      'mechanical-tester-2',
+      'printer-3d-1',
+      'printer-3d-2',
+      'printer-3d-3',
+      'printer-3d-4',
+    ]);
+    for (const output of answers.values())
+      expect(output).toMatchObject({ halted: true, safeState: expect.any(String) });
+    expect(answers.get('printer-3d-1')).toMatchObject({ nozzleTemperature: 25 });
+    const interrupted = audit(session).filter(
+      (r) =>
+        r.type === 'device.event' &&
+        (r.event as { error?: { code: string } }).error?.code === 'EmergencyStop',
+    );
+    expect(interrupted.length).toBeGreaterThan(0);
+    expect(audit(session)).toContainEqual(
+      expect.objectContaining({ type: 'operator.action', action: 'emergency-stop', who: 'operator:erin' }),
+    );
+  });
 });

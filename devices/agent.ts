@@ -263,6 +263,7 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
     abort.signal.addEventListener('abort', stopOnKill, { once: true });
     const context: CommandContext = {
       commandId,
+      campaignId: command.campaignId,
       command: command.command,
       deadline: command.deadline,
       clock,

@@ -5,6 +5,8 @@ import type { DeviceFaultError } from './errors.ts';
 /** What a driver's handler gets besides its parameters. */
 export interface CommandContext {
   readonly commandId: string;
+  /** The campaign the command belongs to, when the orchestrator says so. */
+  readonly campaignId: string | undefined;
   readonly command: string;
   /** ms since the epoch on the agent's clock; the orchestrator stops waiting after it. */
   readonly deadline: number;

@@ -81,7 +81,7 @@ export class SimulatedMechanicalTester implements Simulator<Catalogue> {
         'SpecimenAlreadyTested',
         `specimen ${JSON.stringify(specimen)} was crushed by command ${this.world.testedBy(specimen)} during this test (command ${context.commandId})`,
       );
-    const rng = this.kit.rngFor(context.commandId);
+    const rng = this.kit.rngFor(context);
     return {
       specimen,
       toughness: Math.max(0, withNoise(truth.toughness, this.noise, rng)),

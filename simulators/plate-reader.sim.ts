@@ -57,7 +57,7 @@ export class SimulatedPlateReader implements Simulator<Catalogue> {
       );
     await this.kit.perform(context, READ_TIME, fault, 3);
     const truth = transmittedLight(contents.volumes);
-    const rng = this.kit.rngFor(context.commandId);
+    const rng = this.kit.rngFor(context);
     this.reads++;
     return {
       r: clampFraction(withNoise(truth.r, this.noise, rng)),

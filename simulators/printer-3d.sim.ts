@@ -57,7 +57,7 @@ export class SimulatedPrinter3d implements Simulator<Catalogue> {
       this.nozzle = IDLE_TEMPERATURE;
     }
     this.assertNew(specimen, context.commandId);
-    const mass = Math.max(0, withNoise(outcome.mass, this.noise, this.kit.rngFor(context.commandId)));
+    const mass = Math.max(0, withNoise(outcome.mass, this.noise, this.kit.rngFor(context)));
     this.world.addSpecimen({ id: specimen, design, mass, printedBy: context.commandId });
     return { specimen, mass, printTime: outcome.printTime };
   }

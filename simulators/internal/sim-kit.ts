@@ -86,8 +86,13 @@ export class SimulatorKit {
   }
 
   /** A noise stream of its own per command: the same command measures the same after any restart. */
-  rngFor(commandId: string): Rng {
-    return createRng(seedFrom(this.options.seed, this.options.deviceId, commandId));
+  rngFor(context: Pick<CommandContext, 'commandId' | 'campaignId'>): Rng {
+    // Keyed by the command's place in its campaign, not by the campaign's id or the device that took it, so a
+    // replay of a campaign (a new id, maybe other devices) measures with the same noise.
+    const { commandId, campaignId } = context;
+    const relative =
+      campaignId && commandId.startsWith(campaignId) ? commandId.slice(campaignId.length) : commandId;
+    return createRng(seedFrom(this.options.seed, relative));
   }
 
   /**

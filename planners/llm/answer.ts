@@ -34,16 +34,19 @@ export function extractJson(text: string): { ok: true; value: unknown } | { ok: 
     const inner = tryJson(fenced[1].trim());
     if (inner.ok) return inner;
   }
-  for (const [open, close] of [
-    ['{', '}'],
-    ['[', ']'],
-  ] as const) {
-    const start = text.indexOf(open);
-    const end = text.lastIndexOf(close);
-    if (start !== -1 && end > start) {
-      const span = tryJson(text.slice(start, end + 1));
-      if (span.ok) return span;
-    }
+  // The outermost value starts at whichever bracket comes first.
+  const spans = (
+    [
+      ['{', '}'],
+      ['[', ']'],
+    ] as const
+  )
+    .map(([open, close]) => ({ start: text.indexOf(open), end: text.lastIndexOf(close) }))
+    .filter((span) => span.start !== -1 && span.end > span.start)
+    .sort((a, b) => a.start - b.start);
+  for (const { start, end } of spans) {
+    const span = tryJson(text.slice(start, end + 1));
+    if (span.ok) return span;
   }
   return { ok: false };
 }

@@ -9,7 +9,10 @@ import { EndpointError } from './errors.ts';
 import { type FakeEndpoint, type FakeReply, startFakeEndpoint } from './internal/fake-endpoint.ts';
 import { ManualClock } from './internal/manual-clock.ts';
 
-const AnswerSchema = z.object({ answer: z.number(), usage: z.object({ inputTokens: z.number() }).optional() });
+const AnswerSchema = z.object({
+  answer: z.number(),
+  usage: z.object({ inputTokens: z.number() }).optional(),
+});
 const ok: FakeReply = { body: { answer: 42 } };
 
 let endpoint: FakeEndpoint | undefined;
@@ -103,9 +106,12 @@ describe('InferenceClient', () => {
   });
 
   it('gives up at once when Retry-After is longer than allowed', async () => {
-    const { client, endpoint } = await clientFor(() => ({ status: 429, headers: { 'retry-after': '3600' } }), {
-      maxRetryAfterMs: 60_000,
-    });
+    const { client, endpoint } = await clientFor(
+      () => ({ status: 429, headers: { 'retry-after': '3600' } }),
+      {
+        maxRetryAfterMs: 60_000,
+      },
+    );
     const error = await failure(client.call({}, AnswerSchema, { subject: 'call' }));
     expect(error.code).toBe('EndpointRateLimited');
     expect(error.message).toContain('retry after 3600 s');
@@ -189,7 +195,11 @@ describe('InferenceClient', () => {
 
   it('times out an adapter that ignores its abort signal', async () => {
     const clock = new ManualClock();
-    const stuck: EndpointAdapter = { kind: 'test', target: 'stuck', send: () => new Promise(() => undefined) };
+    const stuck: EndpointAdapter = {
+      kind: 'test',
+      target: 'stuck',
+      send: () => new Promise(() => undefined),
+    };
     const client = new InferenceClient({ adapter: stuck, timeoutMs: 10_000, retries: 0, clock });
     const pending = failure(client.call({}, AnswerSchema, { subject: 'call' }));
     await Promise.resolve();

@@ -41,7 +41,12 @@ export async function startFakeEndpoint(
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown = text;
       if (text.length > 0 && /^[[{]/.test(text.trim())) body = JSON.parse(text);
-      const request: FakeRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+      const request: FakeRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+      };
       requests.push(request);
       Promise.resolve(handler(request, requests.length - 1)).then(
         (reply) => {

@@ -21,7 +21,9 @@ export class ManualClock implements Clock {
   /** Moves time forward and runs every timer due by then, in order. */
   advance(ms: number): void {
     this.t += ms;
-    const due = [...this.timers.entries()].filter(([, t]) => t.at <= this.t).sort((a, b) => a[1].at - b[1].at);
+    const due = [...this.timers.entries()]
+      .filter(([, t]) => t.at <= this.t)
+      .sort((a, b) => a[1].at - b[1].at);
     for (const [handle, timer] of due) {
       this.timers.delete(handle);
       timer.fn();

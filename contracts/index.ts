@@ -1,3 +1,4 @@
+export * from './api.ts';
 export * from './campaign.ts';
 export * from './clock.ts';
 export * from './design-space.ts';

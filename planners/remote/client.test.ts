@@ -26,11 +26,11 @@ async function clientFor(
   options: Partial<ConstructorParameters<typeof InferenceClient>[0]> = {},
 ) {
   endpoint = await startFakeEndpoint((_, n) => replies(n));
-  // 100× faster than the wall clock: a 60 s timeout is 0.6 s, far above a loopback round trip.
+  // 100× faster than the wall clock: a 300 s timeout is 3 s, far above a loopback round trip on a busy machine.
   const clock = new ScaledClock(100);
   const client = new InferenceClient({
     adapter: httpAdapter({ url: `${endpoint.url}/plan`, clock }),
-    timeoutMs: 60_000,
+    timeoutMs: 300_000,
     retries: 2,
     backoffMs: 1000,
     clock,
@@ -150,7 +150,7 @@ describe('InferenceClient', () => {
     endpoint = await startFakeEndpoint(() => ({ raw: JSON.stringify({ answer: 1, pad: 'x'.repeat(5000) }) }));
     const client = new InferenceClient({
       adapter: httpAdapter({ url: endpoint.url, maxResponseBytes: 1000 }),
-      timeoutMs: 60_000,
+      timeoutMs: 300_000,
       clock: new ScaledClock(100),
     });
     const error = await failure(client.call({}, AnswerSchema, { subject: 'call' }));
@@ -183,7 +183,7 @@ describe('InferenceClient', () => {
     await closed.close();
     const client = new InferenceClient({
       adapter: httpAdapter({ url: closed.url }),
-      timeoutMs: 60_000,
+      timeoutMs: 300_000,
       retries: 1,
       clock: new ScaledClock(100),
     });

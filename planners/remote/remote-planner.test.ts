@@ -40,7 +40,7 @@ async function setup(
         remote: {
           adapter: 'http',
           endpoint: `${endpoint.url}/plan`,
-          timeout: 30,
+          timeout: 600,
           retries: 2,
           backoff: 1,
           ...route,

@@ -119,7 +119,7 @@ describe('sageMakerAdapter', () => {
         client: new SageMakerRuntimeClient({ region: 'eu-west-1' }),
         inferenceComponentName: 'gp-v2',
       }),
-      timeoutMs: 60_000,
+      timeoutMs: 300_000,
       retries: 2,
       backoffMs: 100,
       clock: new ScaledClock(100),

@@ -60,9 +60,8 @@ describe('routes by adapter', () => {
       failure: null,
       target: `${endpoint.url}/v2/models/gp/infer`,
     });
-    const sent = JSON.parse(
-      (endpoint.requests[0]?.body as { inputs: Array<{ data: string[] }> }).inputs[0]?.data[0] ?? '',
-    );
+    const v2 = endpoint.requests[0]?.body as { inputs: Array<{ data: string[] }> } | undefined;
+    const sent = JSON.parse(v2?.inputs[0]?.data[0] ?? '');
     expect(parseWith(PlanRequestSchema, sent, 'plan request').model).toEqual({
       kind: 'gp',
       options: { restarts: 8 },

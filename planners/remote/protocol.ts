@@ -30,8 +30,8 @@ export const PlanRequestSchema = z.object({
 export type PlanRequest = z.infer<typeof PlanRequestSchema>;
 
 /** The model's prediction for one objective at a proposed point. */
-export const PredictionSchema = z.object({ mean: z.number(), sd: z.number().nonnegative() });
-export type Prediction = z.infer<typeof PredictionSchema>;
+export const PlanPredictionSchema = z.object({ mean: z.number(), sd: z.number().nonnegative() });
+export type PlanPrediction = z.infer<typeof PlanPredictionSchema>;
 
 /** What the endpoint reports it used; the client prices it with the route's `price`. */
 export const UsageSchema = z.object({
@@ -54,7 +54,7 @@ export const PlanResponseSchema = z.object({
       z.object({
         parameters: ParameterValuesSchema,
         /** Objective name → predicted mean and standard deviation. */
-        predictions: z.record(z.string(), PredictionSchema).optional(),
+        predictions: z.record(z.string(), PlanPredictionSchema).optional(),
       }),
     )
     .max(10_000),

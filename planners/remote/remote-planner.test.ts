@@ -85,7 +85,7 @@ describe('RemotePlanner', () => {
     expect(planner.decisions[0]).toMatchObject({
       route: null,
       fromLocal: 3,
-      reason: 'local: route 0 (http ' + `${endpoint.url}/plan): 0 observations < minObservations 3`,
+      reason: `local: route 0 (http ${endpoint.url}/plan): 0 observations < minObservations 3`,
     });
     const pending = [{ x: 0.5, y: 0.5, kind: 'a' }];
     const proposals = await planner.ask(2, pending);
@@ -194,9 +194,9 @@ describe('RemotePlanner', () => {
     expect(endpoint.requests).toHaveLength(2);
     expect(planner.decisions[0]).toMatchObject({ fromRemote: 2, attempts: 2, failure: null });
     // Both attempts carry the same request id, so the endpoint can deduplicate.
-    expect((endpoint.requests[0]?.body as { requestId: string }).requestId).toBe(
-      (endpoint.requests[1]?.body as { requestId: string }).requestId,
-    );
+    const ids = endpoint.requests.map((r) => (r.body as { requestId?: string }).requestId);
+    expect(ids[0]).toBeDefined();
+    expect(ids[1]).toBe(ids[0]);
   });
 
   it('stops going remote once the route has spent its maxCost', async () => {

@@ -13,7 +13,7 @@ import {
 import type { InferenceClient } from './client.ts';
 import { type CostTotals, CostTotalsSchema, diffTotals } from './cost.ts';
 import { EndpointError } from './errors.ts';
-import { PredictionSchema } from './protocol.ts';
+import { PlanPredictionSchema } from './protocol.ts';
 import { chooseRoute } from './routing.ts';
 import { screenProposals } from './screen.ts';
 import type { ProposalSource, SourceAnswer } from './sources.ts';
@@ -50,7 +50,7 @@ export const RouteDecisionSchema = z.object({
   seconds: z.number().nonnegative(),
   model: z.record(z.string(), z.unknown()).optional(),
   /** Per proposal taken from the endpoint, its predictions (null when none). */
-  predictions: z.array(z.record(z.string(), PredictionSchema).nullable()).optional(),
+  predictions: z.array(z.record(z.string(), PlanPredictionSchema).nullable()).optional(),
   /** Per proposal taken from the endpoint, the model's rationale (null when none). */
   notes: z.array(z.string().nullable()).optional(),
 });

@@ -2,7 +2,7 @@ import type { DesignSpace, Objective, ParameterValues } from '../../contracts/in
 import { buildChatRequest, ChatCompletionSchema, completionUsage, readLlmAnswer } from '../llm/index.ts';
 import type { Observation } from '../planner.ts';
 import type { InferenceClient } from './client.ts';
-import { PLAN_PROTOCOL, type PlanRequest, PlanResponseSchema, type Prediction } from './protocol.ts';
+import { PLAN_PROTOCOL, type PlanPrediction, type PlanRequest, PlanResponseSchema } from './protocol.ts';
 
 /** Everything one `ask` sends out. */
 export interface PlanningContext {
@@ -19,7 +19,7 @@ export interface PlanningContext {
 export interface SourceAnswer {
   candidates: unknown[];
   /** Per candidate, the model's predictions when it gave any. */
-  predictions?: Array<Record<string, Prediction> | undefined>;
+  predictions?: Array<Record<string, PlanPrediction> | undefined>;
   /** Per candidate, a short explanation (an LLM's rationale). */
   notes?: Array<string | undefined>;
   /** What the endpoint says it used. */

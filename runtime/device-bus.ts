@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   type Clock,
+  ContractError,
   type DeviceCommand,
   type DeviceDescriptor,
   type DeviceEvent,
@@ -20,6 +21,32 @@ import {
 } from '../devices/index.ts';
 import { StepFaultError } from '../workflows/index.ts';
 import { BrokerError } from './errors.ts';
+
+/** Parses a payload's JSON; an empty payload (a cleared retained status) is `undefined`. */
+function readPayload(payload: Buffer, channel: string, topic: string): unknown {
+  if (payload.length === 0) return undefined;
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch (error) {
+    const text = payload.toString('utf8');
+    throw new ContractError(`${channel} on ${topic}`, [
+      `(root): not JSON: ${(error as Error).message} (got ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}…` : text)})`,
+    ]);
+  }
+}
+
+/**
+ * A device may publish only on its own topics (the broker's ACLs), so the deviceId a payload claims must be the
+ * topic's: otherwise one device could settle another device's command from its own topic.
+ */
+function assertSender(body: unknown, deviceId: string, subject: string): void {
+  const claimed =
+    body !== null && typeof body === 'object' ? (body as { deviceId?: unknown }).deviceId : undefined;
+  if (claimed !== undefined && claimed !== deviceId)
+    throw new ContractError(subject, [
+      `deviceId: must be the topic's device ${JSON.stringify(deviceId)} (got ${JSON.stringify(claimed)})`,
+    ]);
+}
 
 /** What the orchestrator knows about one device. */
 export interface DeviceState {
@@ -194,7 +221,8 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
     const where = parseDeviceTopic(topic);
     if (!where || where.labId !== this.labId) return;
     try {
-      const body: unknown = payload.length === 0 ? undefined : JSON.parse(payload.toString('utf8'));
+      const body = readPayload(payload, where.channel, topic);
+      if (body !== undefined) assertSender(body, where.deviceId, `${where.channel} on ${topic}`);
       if (where.channel === 'status') {
         if (body === undefined) {
           this.setOnline(where.deviceId, false, undefined);

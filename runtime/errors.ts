@@ -22,3 +22,8 @@ export class StoreError extends RuntimeError {
 export class OperatorActionError extends RuntimeError {
   override name = 'OperatorActionError';
 }
+
+/** A credentials file is missing, unreadable, not private to its owner, or would overwrite another. */
+export class CredentialsError extends RuntimeError {
+  override name = 'CredentialsError';
+}

@@ -1,6 +1,7 @@
 export * from './approvals.ts';
 export * from './audit-log.ts';
 export * from './broker.ts';
+export * from './broker-auth.ts';
 export * from './campaign-actors.ts';
 export * from './campaign-file.ts';
 export * from './campaign-runner.ts';
@@ -11,3 +12,4 @@ export * from './policy-gate.ts';
 export * from './run-directory.ts';
 export * from './store.ts';
 export * from './verify-run.ts';
+export * from './replay.ts';

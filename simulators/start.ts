@@ -79,6 +79,10 @@ export interface StartSimulatorOptions extends AnySimulatorOptions {
   /** Telemetry period, s of simulated time. @default 30 */
   heartbeat?: number;
   logger?: DeviceLogger;
+  /** MQTT username, for a broker that requires credentials. @default none */
+  username?: string;
+  /** MQTT password, for a broker that requires credentials. @default none */
+  password?: string;
 }
 
 function launch<C extends CapabilityCatalogue>(
@@ -99,6 +103,8 @@ function launch<C extends CapabilityCatalogue>(
     journal,
     heartbeat: options.heartbeat ?? 30,
     logger: options.logger,
+    username: options.username,
+    password: options.password,
   });
 }
 
@@ -132,6 +138,11 @@ export interface StartSimulatorsOptions {
   /** Telemetry period, s of simulated time. @default 30 */
   heartbeat?: number;
   logger?: DeviceLogger;
+  /**
+   * Device id → the username and password its agent logs in with (a lab credentials file's `devices`), for a
+   * broker that requires credentials; every started device must have one. @default none (an open broker)
+   */
+  credentials?: Readonly<Record<string, { username: string; password: string }>>;
 }
 
 /** A lab of simulated instruments on one broker. */
@@ -177,6 +188,13 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
     for (let n = 1; n <= config.count; n++)
       plans.push({ kind: config.kind, deviceId: `${config.kind}-${n}`, config, faults: config.faults });
   }
+  const missing = options.credentials
+    ? plans.filter((plan) => !Object.hasOwn(options.credentials ?? {}, plan.deviceId))
+    : [];
+  if (missing.length > 0)
+    throw new SimulatorError(
+      `no credentials for ${missing.map((plan) => plan.deviceId).join(', ')}; the credentials given cover ${Object.keys(options.credentials ?? {}).join(', ') || 'no device'}`,
+    );
   const journals: CommandJournal[] = [];
   const devices: SimulatedDevice[] = [];
   const closeJournals = () => Promise.all(journals.map((journal) => journal.close()));
@@ -201,6 +219,7 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
         journal,
         heartbeat: options.heartbeat,
         logger: options.logger,
+        ...options.credentials?.[plan.deviceId],
       };
       const simulator = createSimulator(plan.kind, simulatorOptions);
       // Every journal is replayed before any agent answers, so no device sees a half-rebuilt world.

@@ -5,6 +5,7 @@ import {
   loadCampaign,
   type RunOptions,
   RuntimeError,
+  replayRun,
   resumeCampaign,
   runCampaign,
   verifyRun,
@@ -20,6 +21,7 @@ Usage:
   labloop resume <run-dir> [options]      finish an interrupted campaign without repeating experiments
   labloop validate <campaign.yaml>        check a campaign file and list every problem
   labloop audit verify <run-dir>          check a run's hash-chained audit log; report the first bad record
+  labloop replay <run-dir>                re-run a recorded campaign on simulators; report any divergence
   labloop <command> --help                options of one command
 
 Examples:
@@ -74,6 +76,17 @@ const AUDIT_HELP = `labloop audit verify <run-dir>
 Checks the run directory's audit log (events.jsonl): every record chains to the one before it by hash, its
 content matches its hash, sequence numbers count up, and the log reaches the head anchored in store.sqlite.
 Exit 0 when intact; exit 1 with the first bad record (line, seq and what is wrong) when not.`;
+
+const REPLAY_HELP = `labloop replay <run-dir> [options]
+
+Re-runs a recorded campaign against fresh simulated instruments with the recorded seed and the recorded planner
+proposals, on virtual time, into a new run directory, and compares the two experiment by experiment: parameters,
+gate decisions, every command's parameters and outcome, status and objective values. Exit 0 when they agree,
+1 with the divergences when they do not. A recording needs meta.json, campaign.yaml and events.jsonl.
+
+Options:
+  --time-scale <x>    simulated time runs x times faster than the wall clock (default 1000)
+  --json              print the report as one JSON object`;
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -224,6 +237,32 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       );
       return 0;
     }
+    if (command === 'replay') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { help: COMMON.help, json: COMMON.json, 'time-scale': COMMON['time-scale'] },
+      });
+      if (values.help) return printHelp(io, REPLAY_HELP);
+      if (positionals.length !== 1)
+        throw new UsageError(`replay needs exactly one run directory, got ${positionals.length}`);
+      const report = await replayRun(positionals[0] as string, runOptions(values));
+      if (values.json) io.stdout.write(`${JSON.stringify({ ...report, summary: undefined })}\n`);
+      else if (report.divergences.length === 0)
+        io.stdout.write(
+          `replayed ${report.experiments} experiments of ${report.recorded}: no divergence (replay in ${report.replayRunDir})\n`,
+        );
+      else {
+        io.stdout.write(
+          `replayed ${report.experiments} experiments of ${report.recorded}: ${report.divergences.length} divergences\n`,
+        );
+        for (const d of report.divergences.slice(0, 20))
+          io.stdout.write(
+            `  experiment ${d.experiment}, ${d.what}: recorded ${JSON.stringify(d.recorded)}, replayed ${JSON.stringify(d.replayed)}\n`,
+          );
+      }
+      return report.divergences.length === 0 ? 0 : 1;
+    }
     if (command === 'audit') {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -248,7 +287,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       return 1;
     }
     throw new UsageError(
-      `unknown command "${command}"; expected run, resume, validate or audit (labloop --help)`,
+      `unknown command "${command}"; expected run, resume, validate, audit or replay (labloop --help)`,
     );
   } catch (error) {
     if (

@@ -9,7 +9,7 @@ import {
   seedFrom,
 } from '../contracts/index.ts';
 import { EMERGENCY_STOP } from '../devices/index.ts';
-import { createPlanner, type PlannerState, restorePlanner } from '../planners/index.ts';
+import { createPlanner, type Planner, type PlannerState, restorePlanner } from '../planners/index.ts';
 import { startSimulators } from '../simulators/index.ts';
 import { type CampaignOutput, campaignMachine, type StopReason } from '../workflows/index.ts';
 import { ApprovalDesk } from './approvals.ts';
@@ -72,6 +72,8 @@ export interface RunOptions {
   onProgress?: (report: CampaignProgressReport) => void;
   /** Prints one line for notices (a fallback port); silent by default. */
   onNotice?: (message: string) => void;
+  /** Uses this planner instead of the campaign file's (a replay feeds the recorded proposals back). */
+  planner?: Planner;
   /** Aborting it aborts the campaign (running experiments are cancelled, the run directory stays resumable). */
   signal?: AbortSignal;
 }
@@ -281,14 +283,16 @@ async function open(run: {
         createdAt: clock.now(),
       });
     const saved = resume ? store.plannerState(campaignId) : undefined;
-    const planner = saved
-      ? restorePlanner(saved as PlannerState)
-      : createPlanner({
-          space: campaign.space,
-          objectives: campaign.objectives,
-          planner: campaign.planner,
-          seed,
-        });
+    const planner =
+      options.planner ??
+      (saved
+        ? restorePlanner(saved as PlannerState)
+        : createPlanner({
+            space: campaign.space,
+            objectives: campaign.objectives,
+            planner: campaign.planner,
+            seed,
+          }));
 
     const approvals = new ApprovalDesk(clock);
     const workflowVersion = `labloop@${LABLOOP_VERSION}+${createHash('sha256').update(JSON.stringify(campaign.protocol)).digest('hex').slice(0, 12)}`;

@@ -9,7 +9,7 @@ export * from './device-bus.ts';
 export * from './device-pool.ts';
 export * from './errors.ts';
 export * from './policy-gate.ts';
+export * from './replay.ts';
 export * from './run-directory.ts';
 export * from './store.ts';
 export * from './verify-run.ts';
-export * from './replay.ts';

@@ -114,7 +114,12 @@ export async function postJson(
     if (signal.aborted) throw signal.reason;
     if (error instanceof EndpointError) throw error;
     const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const why = typeof cause?.code === 'string' ? cause.code : String((error as Error).message ?? error);
+    const why =
+      typeof cause?.code === 'string'
+        ? cause.code
+        : typeof cause?.message === 'string'
+          ? cause.message
+          : String((error as Error).message ?? error);
     throw new EndpointError('EndpointUnreachable', `cannot reach ${url}: ${why}`, { cause: error });
   }
   const status = response.status;

@@ -13,14 +13,14 @@ const space: DesignSpace = [
   { name: 'solvent', type: 'categorical', choices: ['water', 'ethanol', 'dmso'] },
 ];
 const objectives = [{ name: 'yield', goal: 'maximise' as const }];
-const spec = (strategy: 'random' | 'sobol', seed = 7): PlannerSpecInput => ({
+const spec = (strategy: 'random' | 'sobol' | 'bo', seed = 7): PlannerSpecInput => ({
   space,
   objectives,
   planner: { strategy },
   seed,
 });
 
-describe.each(['random', 'sobol'] as const)('%s planner', (strategy) => {
+describe.each(['random', 'sobol', 'bo'] as const)('%s planner', (strategy) => {
   it('is deterministic per seed', async () => {
     const a = await createPlanner(spec(strategy, 1)).ask(10);
     const b = await createPlanner(spec(strategy, 1)).ask(10);

@@ -4,9 +4,11 @@
  * observations in 6-D. Prints tables and writes JSON under bench-results/.
  *
  *   npm run bench:planners -- --quick            # 5 seeds
- *   npm run bench:planners -- --seeds 20         # more seeds
+ *   npm run bench:planners -- --seeds 20         # more seeds (15 by default)
+ *   npm run bench:planners -- --strategies bo,sobol --functions branin
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { type ParameterValues, systemClock } from '../../contracts/index.ts';
@@ -17,18 +19,20 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     seeds: { type: 'string' },
-    strategies: { type: 'string', default: 'bo,sobol,random' },
+    strategies: { type: 'string', default: 'bo,bo-ucb,sobol,random' },
     functions: { type: 'string', default: 'branin,hartmann6' },
     out: { type: 'string', default: 'bench-results' },
   },
 });
 const seeds = Number(args.seeds ?? (args.quick ? 5 : 15));
-const strategies = (args.strategies ?? '').split(',') as Array<'bo' | 'sobol' | 'random'>;
+type Strategy = 'bo' | 'bo-ucb' | 'sobol' | 'random';
+const strategies = (args.strategies ?? '').split(',') as Strategy[];
 const BUDGETS: Record<string, { budget: number; checkpoints: number[]; threshold: number }> = {
   branin: { budget: 40, checkpoints: [10, 20, 25, 30, 40], threshold: 1e-3 },
   hartmann6: { budget: 100, checkpoints: [25, 50, 75, 100], threshold: 0.02 },
 };
 const functions = [branin, hartmann6].filter((f) => (args.functions ?? '').split(',').includes(f.name));
+// `--functions none` runs only the timing.
 
 function quantile(sorted: readonly number[], q: number): number {
   const pos = (sorted.length - 1) * q;
@@ -43,11 +47,12 @@ function summary(values: readonly number[]): { median: number; q25: number; q75:
 }
 
 /** Runs one campaign; returns the best-so-far regret after each evaluation and the mean ask time. */
-async function run(fn: TestFunction, strategy: 'bo' | 'sobol' | 'random', seed: number, budget: number) {
+async function run(fn: TestFunction, strategy: Strategy, seed: number, budget: number) {
   const planner = createPlanner({
     space: fn.space,
     objectives: [{ name: 'f', goal: 'minimise' }],
-    planner: { strategy },
+    // `bo-ucb` is `bo` with the UCB acquisition (β = 4) instead of the default LogEI.
+    planner: strategy === 'bo-ucb' ? { strategy: 'bo', acquisition: 'ucb', beta: 4 } : { strategy },
     seed,
   });
   const regret: number[] = [];
@@ -119,16 +124,16 @@ for (const n of [50, 100, 200]) {
     planner: { strategy },
     seed: 1,
   });
-  const points = await createPlanner(spec('sobol')).ask(n);
+  const points = await createPlanner(spec('sobol')).ask(n + 1);
   const observe = (p: { parameters: ParameterValues }) => ({
     parameters: p.parameters,
     values: { f: hartmann6.evaluate(p.parameters) },
   });
   const bo = createPlanner(spec('bo'));
-  bo.tell(points.slice(0, n - 1).map(observe));
+  bo.tell(points.slice(0, n).map(observe));
   const cold = bo.toJSON();
   await bo.ask(1);
-  bo.tell(points.slice(n - 1, n).map(observe));
+  bo.tell(points.slice(n, n + 1).map(observe));
   const warm = bo.toJSON();
   const time = async (state: PlannerState) => {
     const times: number[] = [];
@@ -144,7 +149,12 @@ for (const n of [50, 100, 200]) {
   timing.push(row);
   console.log(`${n}\t${row.coldMs.toFixed(0)}\t${row.warmMs.toFixed(0)}`);
 }
-results.planningTime = { dimension: 6, perProposalMs: timing };
+results.planningTime = { dimension: 6, perProposalMs: timing, loadAverage: loadavg() };
+console.log(
+  `load average while timing: ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(', ')} (2 cores shared)`,
+);
 
 mkdirSync(args.out ?? 'bench-results', { recursive: true });
 const file = `${args.out}/planners-${new Date(systemClock.now()).toISOString().replace(/[:.]/g, '-')}.json`;

@@ -36,14 +36,14 @@ export interface GpFitOptions {
   restarts?: number;
   /** θ to start from, usually the previous fit's. */
   warmStart?: ArrayLike<number>;
-  /** L-BFGS iterations per start. @default 80 */
+  /** L-BFGS iterations per start. @default 50 */
   maxIterations?: number;
   /** Skips fitting and uses `warmStart` as is (for conditioning on fantasies). @default false */
   fixed?: boolean;
 }
 
 /** A posterior prediction in standardised outcome units, with gradients when asked for. */
-export interface Prediction {
+export interface GpPrediction {
   mean: number;
   variance: number;
 }
@@ -173,15 +173,22 @@ export class GaussianProcess {
       upper[dim] = Math.log(1e3);
       lower[dim + 1] = Math.log(1e-9);
       upper[dim + 1] = Math.log(10);
+      const settings = { lower, upper, gradientTolerance: 1e-3, valueTolerance: 1e-8 };
+      const maxIterations = options.maxIterations ?? 50;
+      // With several starts, each gets a short run and only the most promising is run to convergence: most
+      // of the cost of a multi-start fit is in starts that end up worse.
+      const probe = starts.length > 1 ? Math.min(10, maxIterations) : maxIterations;
       for (const start of starts) {
-        const result = minimiseBox(objective, start, {
-          lower,
-          upper,
-          maxIterations: options.maxIterations ?? 80,
-          gradientTolerance: 1e-5,
-          valueTolerance: 1e-9,
-        });
+        const result = minimiseBox(objective, start, { ...settings, maxIterations: probe });
         if (Number.isFinite(result.value) && (!best || result.value < best.value))
+          best = { theta: result.x, value: result.value };
+      }
+      if (best && probe < maxIterations) {
+        const result = minimiseBox(objective, best.theta, {
+          ...settings,
+          maxIterations: maxIterations - probe,
+        });
+        if (Number.isFinite(result.value) && result.value <= best.value)
           best = { theta: result.x, value: result.value };
       }
       if (!best)
@@ -235,7 +242,7 @@ export class GaussianProcess {
     point: ArrayLike<number>,
     meanGradient?: Float64Array,
     varianceGradient?: Float64Array,
-  ): Prediction {
+  ): GpPrediction {
     const { n, dim, x } = this;
     const kStar = new Float64Array(n);
     const slope = meanGradient ? new Float64Array(n) : undefined;

@@ -48,7 +48,11 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     reason: z.string(),
   }),
   z.object({ type: z.literal('device.event'), event: DeviceEventSchema }),
-  z.object({ type: z.literal('device.status'), deviceId: z.string(), state: z.enum(['online', 'offline']) }),
+  z.object({
+    type: z.literal('device.status'),
+    deviceId: z.string(),
+    state: z.enum(['online', 'offline', 'lost']),
+  }),
   z.object({ type: z.literal('log.repaired'), droppedBytes: z.int() }),
   z.object({ type: z.literal('approval.requested'), experimentId: z.string(), reason: z.string() }),
   z.object({

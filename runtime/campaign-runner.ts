@@ -255,7 +255,11 @@ async function open(run: {
     );
     bus.on('status', (device) =>
       runDir.append(
-        { type: 'device.status', deviceId: device.deviceId, state: device.online ? 'online' : 'offline' },
+        {
+          type: 'device.status',
+          deviceId: device.deviceId,
+          state: !device.online ? 'offline' : device.lost ? 'lost' : 'online',
+        },
         clock.now(),
         `device:${device.deviceId}`,
       ),

@@ -52,6 +52,8 @@ function assertSender(body: unknown, deviceId: string, subject: string): void {
 export interface DeviceState {
   deviceId: string;
   online: boolean;
+  /** Online by its retained status but silent for more than twice its heartbeat. */
+  lost: boolean;
   descriptor: DeviceDescriptor | undefined;
   telemetry: Telemetry | undefined;
   lastSeen: number;
@@ -65,6 +67,7 @@ export interface DispatchResult {
 }
 
 interface Pending {
+  deviceId: string;
   resolve(result: DispatchResult): void;
   reject(error: unknown): void;
 }
@@ -97,6 +100,7 @@ export interface DeviceBusOptions {
 export class DeviceBus extends EventEmitter<DeviceBusEvents> {
   readonly devices = new Map<string, DeviceState>();
   private readonly pending = new Map<string, Pending>();
+  private readonly liveness = new Map<string, unknown>();
 
   private constructor(
     private readonly client: MqttClient,
@@ -136,7 +140,7 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
 
   /** Online devices of `kind` that offer `command`. */
   devicesOfKind(kind: string): DeviceState[] {
-    return [...this.devices.values()].filter((d) => d.online && d.descriptor?.kind === kind);
+    return [...this.devices.values()].filter((d) => d.online && !d.lost && d.descriptor?.kind === kind);
   }
 
   /**
@@ -158,7 +162,11 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
           this.pending.delete(command.commandId);
           fn(value);
         };
-      this.pending.set(command.commandId, { resolve: settle(resolve), reject: settle(reject) });
+      this.pending.set(command.commandId, {
+        deviceId: command.deviceId,
+        resolve: settle(resolve),
+        reject: settle(reject),
+      });
       this.client.publish(
         deviceTopic(this.labId, command.deviceId, 'commands'),
         JSON.stringify(command),
@@ -206,6 +214,7 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.liveness.values()) this.clock.clearTimeout(timer);
     for (const [commandId, pending] of this.pending)
       pending.reject(
         new StepFaultError({
@@ -240,7 +249,7 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
         const telemetry = parseWith(TelemetrySchema, body, `telemetry on ${topic}`);
         const state = this.stateOf(where.deviceId);
         state.telemetry = telemetry;
-        state.lastSeen = this.clock.now();
+        this.heard(state);
         this.emit('telemetry', telemetry);
       }
     } catch (error) {
@@ -249,7 +258,7 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
   }
 
   private onEvent(event: DeviceEvent): void {
-    this.stateOf(event.deviceId).lastSeen = this.clock.now();
+    this.heard(this.stateOf(event.deviceId));
     this.emit('event', event);
     const pending = this.pending.get(event.commandId);
     if (!pending) return;
@@ -261,12 +270,47 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
     }
   }
 
+  /**
+   * Records that a device spoke and re-arms its liveness timer: a device silent for 1.5 heartbeats (no telemetry,
+   * event or status; MQTT's keep-alive rule, leaving room for timer jitter within twice the heartbeat) is marked lost — its socket may be open, but nobody answers — and every command
+   * waiting on it fails with `DeviceLost` (retryable: another device may take the step).
+   */
+  private heard(state: DeviceState): void {
+    state.lastSeen = this.clock.now();
+    if (state.lost) {
+      state.lost = false;
+      this.emit('status', state);
+    }
+    this.clock.clearTimeout(this.liveness.get(state.deviceId));
+    const heartbeat = state.descriptor?.heartbeat;
+    if (!state.online || heartbeat === undefined) return;
+    this.liveness.set(
+      state.deviceId,
+      this.clock.setTimeout(() => this.markLost(state, heartbeat), 1.5 * heartbeat * 1000),
+    );
+  }
+
+  private markLost(state: DeviceState, heartbeat: number): void {
+    state.lost = true;
+    this.emit('status', state);
+    for (const [commandId, pending] of this.pending)
+      if (pending.deviceId === state.deviceId)
+        pending.reject(
+          new StepFaultError({
+            code: 'DeviceLost',
+            message: `${state.deviceId} has been silent for more than ${1.5 * heartbeat} s (1.5 heartbeats) while ${commandId} was waiting`,
+            retryable: true,
+          }),
+        );
+  }
+
   private stateOf(deviceId: string): DeviceState {
     let state = this.devices.get(deviceId);
     if (!state) {
       state = {
         deviceId,
         online: false,
+        lost: false,
         descriptor: undefined,
         telemetry: undefined,
         lastSeen: this.clock.now(),
@@ -280,7 +324,7 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
     const state = this.stateOf(deviceId);
     state.online = online;
     if (descriptor) state.descriptor = descriptor;
-    state.lastSeen = this.clock.now();
     this.emit('status', state);
+    this.heard(state);
   }
 }

@@ -135,7 +135,8 @@ const canTryAgain = (context: ExperimentContext) => context.tries < currentStep(
 /**
  * One experiment: the protocol's device steps in order. Each step waits for an idle device of its kind, sends
  * it a command and waits for the result, with the step's timeout; faults and timeouts are retried as the step's
- * `retry` says, then fail the experiment with the fault as data. At the end the protocol's `output`
+ * `retry` says — a timeout re-sends the same command to the same device (it may have acted), a retryable fault
+ * sends a new command to whichever device is free — then fail the experiment with the fault as data. At the end the protocol's `output`
  * expression turns the step outputs into objective values.
  *
  * Side effects are the named actors `acquireDevice` and `deviceStep`, provided by the runtime; the machine
@@ -285,7 +286,9 @@ export const experimentMachine = setup({
       },
     },
     backoff: {
-      after: { retryBackoff: 'running' },
+      // A retryable fault means the device did not complete the step: a new command, on whichever device is free.
+      entry: ['releaseDevice', assign({ deviceId: undefined })],
+      after: { retryBackoff: 'acquiring' },
     },
     stepDone: {
       entry: 'releaseDevice',

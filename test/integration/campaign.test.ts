@@ -135,7 +135,7 @@ describe('a campaign on simulated instruments over a real MQTT broker', () => {
     for (const entry of begun) expect(envelopeViolations(envelope, entry.parameters)).toEqual([]);
     const csv = readFileSync(join(summary.runDir, 'results.csv'), 'utf8');
     expect(csv).toMatch(
-      /rejected,.*step mix on liquid-handler-1: volumes\.\* must be 1–1000 µL \(or 0\), got -\d+/,
+      /rejected,.*step mix on any liquid-handler: volumes\.\* must be 1–1000 µL \(or 0\), got -\d+/,
     );
   });
 

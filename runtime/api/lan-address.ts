@@ -6,6 +6,7 @@ import { networkInterfaces } from 'node:os';
  */
 export function lanAddress(interfaces = networkInterfaces()): string {
   for (const list of Object.values(interfaces))
-    for (const address of list ?? []) if (address.family === 'IPv4' && !address.internal) return address.address;
+    for (const address of list ?? [])
+      if (address.family === 'IPv4' && !address.internal) return address.address;
   return '127.0.0.1';
 }

@@ -1,20 +1,31 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import {
   type AccessToken,
   ActionRequestSchema,
+  ContractError,
   type LiveMessage,
   type Principal,
   PushSubscriptionSchema,
   parseWith,
   type Role,
 } from '../../contracts/index.ts';
-import { ContractError } from '../../contracts/index.ts';
 import { buildDashboard, type DashboardAssets } from '../../dashboard/index.ts';
-import { AlertCenter, AlertNotFoundError, type Notifier, WebhookNotifier, WebPushNotifier } from '../alerts/index.ts';
+import {
+  AlertCenter,
+  AlertNotFoundError,
+  type Notifier,
+  WebhookNotifier,
+  WebPushNotifier,
+} from '../alerts/index.ts';
 import type { AuditRecord } from '../audit-log.ts';
 import type { CampaignSession } from '../campaign-runner.ts';
 import { OperatorActionError } from '../errors.ts';
@@ -85,26 +96,34 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
-    throw new HttpError(415, 'UnsupportedMediaType', `send JSON with content-type: application/json, got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`);
+    throw new HttpError(
+      415,
+      'UnsupportedMediaType',
+      `send JSON with content-type: application/json, got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`,
+    );
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > BODY_LIMIT) throw new HttpError(413, 'PayloadTooLarge', `a request body may be at most ${BODY_LIMIT} bytes`);
+    if (size > BODY_LIMIT)
+      throw new HttpError(413, 'PayloadTooLarge', `a request body may be at most ${BODY_LIMIT} bytes`);
     chunks.push(chunk);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
   } catch (error) {
-    throw new HttpError(400, 'BadRequest', `the body is not JSON: ${(error as Error).message}`, undefined, { cause: error });
+    throw new HttpError(400, 'BadRequest', `the body is not JSON: ${(error as Error).message}`, undefined, {
+      cause: error,
+    });
   }
 }
 
-function validated<T>(parse: () => T): T {
+async function validated<T>(parse: () => Promise<T>): Promise<T> {
   try {
-    return parse();
+    return await parse();
   } catch (error) {
-    if (error instanceof ContractError) throw new HttpError(400, 'BadRequest', error.message, error.issues, { cause: error });
+    if (error instanceof ContractError)
+      throw new HttpError(400, 'BadRequest', error.message, error.issues, { cause: error });
     throw error;
   }
 }
@@ -154,7 +173,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const notifiers: Notifier[] = [];
   if (push) notifiers.push(push);
   if (options.webhookUrl)
-    notifiers.push(new WebhookNotifier({ url: options.webhookUrl, ...(options.fetch ? { fetch: options.fetch } : {}) }));
+    notifiers.push(
+      new WebhookNotifier({ url: options.webhookUrl, ...(options.fetch ? { fetch: options.fetch } : {}) }),
+    );
   const view = new LabView(session);
   const alerts = new AlertCenter({
     lab,
@@ -162,7 +183,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     clock: session.clock,
     acksFile: join(session.runDir.dir, 'alerts.jsonl'),
     notifiers,
-    onNotifyError: (error, alert) => notice(`alert ${alert.id} (${alert.title}) was not delivered: ${error.message}`),
+    onNotifyError: (error, alert) =>
+      notice(`alert ${alert.id} (${alert.title}) was not delivered: ${error.message}`),
   });
   // Read and subscribe in one synchronous step: the log appends synchronously, so no record falls in between.
   replayLog(session.runDir.log.file, view, alerts);
@@ -184,7 +206,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const authenticate = (req: IncomingMessage): Principal => {
     const token = bearerToken(req.headers.authorization);
     if (!token)
-      throw new HttpError(401, 'Unauthorized', 'this API needs an access token: send Authorization: Bearer <token> (the dashboard link carries one)');
+      throw new HttpError(
+        401,
+        'Unauthorized',
+        'this API needs an access token: send Authorization: Bearer <token> (the dashboard link carries one)',
+      );
     const principal = access.authenticate(token);
     if (!principal) throw new HttpError(401, 'Unauthorized', 'the access token is not valid for this lab');
     return principal;
@@ -192,11 +218,15 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const actor = (p: Principal) => `operator:${p.name}`;
   const requireRole = (p: Principal, action: Parameters<typeof may>[1], what: string) => {
     if (!may(p.role, action))
-      throw new HttpError(403, 'Forbidden', `${p.name} is a ${p.role} and may not ${what}; that needs the ${action === 'approve' || action === 'reject' ? 'approver' : 'operator'} role`);
+      throw new HttpError(
+        403,
+        'Forbidden',
+        `${p.name} is a ${p.role} and may not ${what}; that needs the ${action === 'approve' || action === 'reject' ? 'approver' : 'operator'} role`,
+      );
   };
   const snapshot = (p: Principal) => view.snapshot(p, push ? { publicKey: push.publicKey } : {});
 
-  const api = async (req: IncomingMessage, res: ServerResponse, path: string, body: unknown): Promise<void> => {
+  const api = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     const principal = authenticate(req);
     const method = req.method ?? 'GET';
     if (method === 'GET' && path === '/api/state') return json(res, 200, snapshot(principal));
@@ -207,14 +237,25 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     const device = /^\/api\/devices\/([^/]+)$/.exec(path);
     if (method === 'GET' && device) {
       const found = view.device(decodeURIComponent(device[1] as string));
-      if (!found) throw new HttpError(404, 'NotFound', `no device ${decodeURIComponent(device[1] as string)} on lab ${lab}`);
+      if (!found)
+        throw new HttpError(
+          404,
+          'NotFound',
+          `no device ${decodeURIComponent(device[1] as string)} on lab ${lab}`,
+        );
       return json(res, 200, found);
     }
     if (method === 'POST' && path === '/api/actions') {
-      const request = validated(() => parseWith(ActionRequestSchema, body, 'action request'));
+      const request = await validated(async () =>
+        parseWith(ActionRequestSchema, await readJson(req), 'action request'),
+      );
       requireRole(principal, request.action, request.action);
       if (view.ended)
-        throw new HttpError(409, 'Conflict', `cannot ${request.action}: campaign ${session.campaignId} has ended (${session.state()})`);
+        throw new HttpError(
+          409,
+          'Conflict',
+          `cannot ${request.action}: campaign ${session.campaignId} has ended (${session.state()})`,
+        );
       try {
         session.act(
           request.action === 'approve' || request.action === 'reject'
@@ -223,7 +264,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           { who: actor(principal), ...(request.why ? { why: request.why } : {}) },
         );
       } catch (error) {
-        if (error instanceof OperatorActionError) throw new HttpError(409, 'Conflict', error.message, undefined, { cause: error });
+        if (error instanceof OperatorActionError)
+          throw new HttpError(409, 'Conflict', error.message, undefined, { cause: error });
         throw error;
       }
       return json(res, 200, { ok: true, state: session.state() });
@@ -234,13 +276,16 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       try {
         return json(res, 200, alerts.acknowledge(decodeURIComponent(ack[1] as string), actor(principal)));
       } catch (error) {
-        if (error instanceof AlertNotFoundError) throw new HttpError(404, 'NotFound', error.message, undefined, { cause: error });
+        if (error instanceof AlertNotFoundError)
+          throw new HttpError(404, 'NotFound', error.message, undefined, { cause: error });
         throw error;
       }
     }
     if (method === 'POST' && path === '/api/push/subscriptions') {
       if (!push) throw new HttpError(404, 'NotFound', 'Web Push is switched off on this server');
-      const subscription = validated(() => parseWith(PushSubscriptionSchema, body, 'push subscription'));
+      const subscription = await validated(async () =>
+        parseWith(PushSubscriptionSchema, await readJson(req), 'push subscription'),
+      );
       push.subscribe(subscription, actor(principal));
       return json(res, 201, { ok: true });
     }
@@ -255,7 +300,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    const send = (message: LiveMessage) => res.write(`event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`);
+    const send = (message: LiveMessage) =>
+      res.write(`event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`);
     send({ type: 'snapshot', snapshot: snapshot(principal) });
     view.on('message', send);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
@@ -284,11 +330,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         return;
       }
       if (path.startsWith('/api/')) {
-        await api(req, res, path, req.method === 'POST' ? await readJson(req) : undefined);
+        await api(req, res, path);
         return;
       }
       const asset = assets.get(path === '/' ? '/index.html' : path);
-      if (!asset || (req.method !== 'GET' && req.method !== 'HEAD')) throw new HttpError(404, 'NotFound', `no file ${path}`);
+      if (!asset || (req.method !== 'GET' && req.method !== 'HEAD'))
+        throw new HttpError(404, 'NotFound', `no file ${path}`);
       if (req.headers['if-none-match'] === asset.etag) {
         res.writeHead(304, { etag: asset.etag }).end();
         return;
@@ -307,7 +354,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       res.end(req.method === 'HEAD' ? undefined : bytes);
     } catch (error) {
       if (error instanceof HttpError) {
-        json(res, error.status, { error: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) });
+        json(res, error.status, {
+          error: error.code,
+          message: error.message,
+          ...(error.issues ? { issues: error.issues } : {}),
+        });
         return;
       }
       notice(`dashboard request ${req.method} ${path} failed: ${(error as Error).message}`);
@@ -348,7 +399,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     push,
     link(who: string, at = lanAddress()) {
       const token = tokens.find((t) => t.name === who) ?? tokens.find((t) => t.role === (who as Role));
-      if (!token) throw new HttpError(404, 'NotFound', `no token named or with role ${who}; there are ${tokens.map((t) => t.name).join(', ')}`);
+      if (!token)
+        throw new HttpError(
+          404,
+          'NotFound',
+          `no token named or with role ${who}; there are ${tokens.map((t) => t.name).join(', ')}`,
+        );
       return `${scheme}://${at}:${port}/?token=${encodeURIComponent(token.token)}`;
     },
     async close() {

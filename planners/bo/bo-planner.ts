@@ -11,10 +11,18 @@ import {
 } from '../planner.ts';
 import { SobolSequence, SobolStateSchema } from '../sobol.ts';
 import { type AcquisitionKind, createAcquisition, incumbent } from './acquisition.ts';
-import { createFeatureSpace, type FeatureSpace } from './features.ts';
+import { createFeatureSpace, type FeatureSpace, type UnitBox } from './features.ts';
 import { GaussianProcess } from './gp.ts';
 import { optimiseAcquisition } from './optimise-acquisition.ts';
 import { warpOutcomes } from './outcome.ts';
+import {
+  initialTrustRegion,
+  TRUST_REGION_MIN_DIMENSION,
+  type TrustRegionState,
+  TrustRegionStateSchema,
+  trustRegionBox,
+  updateTrustRegion,
+} from './trust-region.ts';
 
 /** The saved state of a `bo` planner: initial design, random stream, last hyperparameters, observations. */
 export const BoPlannerStateSchema = z.object({
@@ -24,6 +32,8 @@ export const BoPlannerStateSchema = z.object({
   rng: z.tuple([z.int(), z.int(), z.int(), z.int()]),
   /** The last fit's GP hyperparameters, the warm start of the next fit; null before the first fit. */
   theta: z.array(z.number()).nullable(),
+  /** The trust region, for spaces of 10 or more parameters; null otherwise. */
+  trustRegion: TrustRegionStateSchema.nullable().default(null),
   observations: z.array(ObservationSchema),
 });
 export type BoPlannerState = z.infer<typeof BoPlannerStateSchema>;
@@ -93,7 +103,8 @@ function simplexWeights(rng: Rng, count: number): number[] {
 
 /**
  * Bayesian optimisation: `initial` scrambled Sobol points, then a GP surrogate (ARD Matérn-5/2, MAP
- * hyperparameters) and LogEI or UCB maximised over the mixed space. A batch, and any pending points, are handled
+ * hyperparameters) and LogEI or UCB maximised over the mixed space, inside a TuRBO trust region from 10
+ * parameters on. A batch, and any pending points, are handled
  * by the Kriging believer: each chosen or pending point is added to the model as if it returned the posterior
  * mean, which shrinks the uncertainty there and pushes the next point elsewhere.
  */
@@ -104,6 +115,7 @@ export class BoPlanner implements Planner {
   private readonly sobol: SobolSequence;
   private readonly rng: Rng;
   private theta: number[] | null;
+  private trustRegion: TrustRegionState | null;
   private readonly told: Observation[];
 
   constructor(
@@ -117,6 +129,8 @@ export class BoPlanner implements Planner {
       ? SobolSequence.restore(saved.sobol)
       : SobolSequence.create(spec.space.length, { rng: createRng(spec.seed ^ 0x5bd1e995) });
     this.theta = saved?.theta ? [...saved.theta] : null;
+    this.trustRegion =
+      spec.space.length >= TRUST_REGION_MIN_DIMENSION ? (saved?.trustRegion ?? initialTrustRegion()) : null;
     this.told = saved ? saved.observations.map((o) => ({ ...o })) : [];
   }
 
@@ -137,7 +151,8 @@ export class BoPlanner implements Planner {
     if (proposals.length === count) return proposals;
 
     const weights = simplexWeights(this.rng, this.spec.objectives.length);
-    const y = warpOutcomes(scalarise(this.told, this.spec.objectives, weights)).values;
+    const scalar = scalarise(this.told, this.spec.objectives, weights);
+    const y = warpOutcomes(scalar).values;
     const inputs = this.told.map((o) => this.features.fromUnit(encoding.encode(o.parameters)));
     const fitted = GaussianProcess.fit(inputs, y, {
       rng: this.rng,
@@ -164,15 +179,23 @@ export class BoPlanner implements Planner {
       ),
     );
 
-    // Search around the best few observations as well as the whole space.
+    // Search around the best few observations as well as the whole space (or the trust region).
     const ranked = y.map((v, a) => ({ v, a })).sort((p, q) => q.v - p.v);
     const around = ranked
       .slice(0, 3)
       .map(({ a }) => encoding.encode((this.told[a] as Observation).parameters));
+    let box: UnitBox | undefined;
+    if (this.trustRegion) {
+      this.trustRegion = updateTrustRegion(this.trustRegion, scalar, this.spec.space.length, count);
+      const centre = around[0] as Float64Array;
+      box = trustRegionBox(this.features, centre, fitted.lengthscales, this.trustRegion.length);
+      around.splice(1);
+    }
     while (proposals.length < count) {
       const optimum = optimiseAcquisition(createAcquisition(model, acquisitionOptions), this.features, {
         rng: this.rng,
         around,
+        ...(box ? { box } : {}),
       });
       proposals.push({ parameters: encoding.decode(optimum.unit) });
       if (proposals.length < count) believe([optimum.features]);
@@ -191,6 +214,7 @@ export class BoPlanner implements Planner {
       sobol: this.sobol.state(),
       rng: [...this.rng.state()],
       theta: this.theta ? [...this.theta] : null,
+      trustRegion: this.trustRegion ? { ...this.trustRegion } : null,
       observations: [...this.told],
     };
   }

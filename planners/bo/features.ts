@@ -17,8 +17,21 @@ export interface FeatureSpace {
   toUnit(features: ArrayLike<number>): Float64Array;
   /** Snaps features onto the design space: integers to their value, categorical blocks to a vertex. */
   round(features: ArrayLike<number>): Float64Array;
-  /** Box for optimising from `features`: [0, 1] per coordinate, categorical blocks pinned where they are. */
-  bounds(features: ArrayLike<number>): { lower: Float64Array; upper: Float64Array };
+  /**
+   * Box for optimising from `features`: [0, 1] per coordinate (or the unit-cube `box` given per parameter),
+   * categorical blocks pinned where they are.
+   */
+  bounds(features: ArrayLike<number>, box?: UnitBox): { lower: Float64Array; upper: Float64Array };
+  /** Feature index of each parameter's first coordinate. */
+  readonly offsets: readonly number[];
+  /** Whether each parameter is categorical (a one-hot block). */
+  readonly categorical: readonly boolean[];
+}
+
+/** A box in the unit cube, one interval per parameter. */
+export interface UnitBox {
+  lower: Float64Array;
+  upper: Float64Array;
 }
 
 interface Slot {
@@ -68,15 +81,22 @@ export function createFeatureSpace(space: DesignSpace): FeatureSpace {
     fromUnit,
     toUnit,
     round: (features) => fromUnit(encoding.encode(encoding.decode(toUnit(features)))),
-    bounds(features) {
+    offsets: slots.map((slot) => slot.offset),
+    categorical: slots.map((slot) => slot.categorical),
+    bounds(features, box) {
       const lower = new Float64Array(width);
       const upper = new Float64Array(width).fill(1);
-      for (const slot of slots)
-        if (slot.categorical)
+      slots.forEach((slot, j) => {
+        if (slot.categorical) {
           for (let c = 0; c < slot.size; c++) {
             lower[slot.offset + c] = features[slot.offset + c] as number;
             upper[slot.offset + c] = features[slot.offset + c] as number;
           }
+        } else if (box) {
+          lower[slot.offset] = box.lower[j] as number;
+          upper[slot.offset] = box.upper[j] as number;
+        }
+      });
       return { lower, upper };
     },
   };

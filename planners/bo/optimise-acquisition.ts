@@ -1,7 +1,7 @@
 import type { Rng } from '../../contracts/index.ts';
 import { SobolSequence } from '../sobol.ts';
 import type { AcquisitionFunction } from './acquisition.ts';
-import type { FeatureSpace } from './features.ts';
+import type { FeatureSpace, UnitBox } from './features.ts';
 import { minimiseBox } from './optimise.ts';
 
 /** Options of {@link optimiseAcquisition}. */
@@ -17,6 +17,8 @@ export interface AcquisitionSearchOptions {
   restarts?: number;
   /** L-BFGS iterations per restart. @default 60 */
   maxIterations?: number;
+  /** Restricts the search to this box of the unit cube (a trust region). @default the whole cube */
+  box?: UnitBox;
 }
 
 /** The best point found, in features and unit-cube coordinates, already rounded onto the design space. */
@@ -39,14 +41,22 @@ export function optimiseAcquisition(
 ): AcquisitionOptimum {
   const { rng } = options;
   const dim = space.encoding.dimension;
+  const { box } = options;
+  const lo = (j: number) => (box ? (box.lower[j] as number) : 0);
+  const hi = (j: number) => (box ? (box.upper[j] as number) : 1);
   const candidates: Float64Array[] = [];
   const sobol = SobolSequence.create(dim, { rng });
-  for (let i = 0; i < (options.rawSamples ?? 1024); i++) candidates.push(space.fromUnit(sobol.next()));
+  for (let i = 0; i < (options.rawSamples ?? 1024); i++) {
+    const u = sobol.next();
+    candidates.push(space.fromUnit(u.map((v, j) => lo(j) + v * (hi(j) - lo(j)))));
+  }
   for (const centre of options.around)
     for (let i = 0; i < (options.localSamples ?? 64); i++) {
       // Two scales: a broad look around the incumbent and a fine one for the last digits.
       const scale = i % 2 === 0 ? 0.1 : 0.01;
-      const unit = Float64Array.from(centre, (u) => Math.min(1, Math.max(0, u + scale * rng.normal())));
+      const unit = Float64Array.from(centre, (u, j) =>
+        Math.min(hi(j), Math.max(lo(j), u + scale * rng.normal())),
+      );
       candidates.push(space.fromUnit(unit));
     }
   const global = candidates.length - options.around.length * (options.localSamples ?? 64);
@@ -75,7 +85,7 @@ export function optimiseAcquisition(
       best = { features: rounded, unit: space.toUnit(rounded), value };
   };
   for (const start of starts) {
-    const { lower, upper } = space.bounds(start.features);
+    const { lower, upper } = space.bounds(start.features, box);
     const result = minimiseBox(
       (x, gradient) => {
         const value = -acquisition(x, gradient);

@@ -6,7 +6,15 @@ import {
   type GateDecision,
   pointError,
 } from '../contracts/index.ts';
+import { type CapabilityCatalogue, type DeviceKind, deviceKinds } from '../devices/index.ts';
 import { labwareFor, renderStepInput } from '../workflows/index.ts';
+
+/** The catalogue's envelope of a known kind's command; `undefined` for kinds labloop does not know. */
+function cataloguedEnvelope(kind: string, command: string) {
+  if (!Object.hasOwn(deviceKinds, kind)) return undefined;
+  const commands = deviceKinds[kind as DeviceKind].commands as CapabilityCatalogue;
+  return Object.hasOwn(commands, command) ? commands[command]?.envelope : undefined;
+}
 
 /**
  * The policy gate: every proposal passes here before any device sees it. A proposal is approved when it is a
@@ -34,6 +42,14 @@ export async function gateProposal(
     } catch (error) {
       return { verdict: 'rejected', reason: `step ${step.name}: ${(error as Error).message}` };
     }
+    // The catalogue's envelope holds before any device of the kind is online, and no device can widen it by
+    // announcing a looser one.
+    const catalogued = envelopeViolations(cataloguedEnvelope(step.device, step.command) ?? [], parameters);
+    if (catalogued.length > 0)
+      return {
+        verdict: 'rejected',
+        reason: `step ${step.name} on any ${step.device}: ${catalogued.join('; ')}`,
+      };
     for (const descriptor of descriptorsOf(step.device)) {
       const capability = descriptor.capabilities.find((c) => c.command === step.command);
       if (!capability) continue;

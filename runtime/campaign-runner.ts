@@ -237,8 +237,9 @@ async function open(run: {
       seed,
       simulators: campaign.simulators,
       journalDir: runDir.journalDir,
-      // About one heartbeat per wall second at most, however fast simulated time runs.
-      heartbeat: Math.max(30, clock instanceof ScaledClock ? clock.speed : 0),
+      // At least 2 wall seconds between heartbeats however fast simulated time runs: cheap, and a broker restart or
+      // a reconnect (about a second) does not look like a dead device.
+      heartbeat: Math.max(30, clock instanceof ScaledClock ? 2 * clock.speed : 0),
     });
     cleanups.unshift(() => lab.stop());
     const bus = await DeviceBus.connect({

@@ -68,6 +68,8 @@ export interface DispatchResult {
 
 interface Pending {
   deviceId: string;
+  /** The device said `accepted`: it may have acted, so losing it means the outcome is unknown. */
+  accepted: boolean;
   resolve(result: DispatchResult): void;
   reject(error: unknown): void;
 }
@@ -164,6 +166,7 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
         };
       this.pending.set(command.commandId, {
         deviceId: command.deviceId,
+        accepted: false,
         resolve: settle(resolve),
         reject: settle(reject),
       });
@@ -262,7 +265,8 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
     this.emit('event', event);
     const pending = this.pending.get(event.commandId);
     if (!pending) return;
-    if (event.type === 'result') {
+    if (event.type === 'accepted') pending.accepted = true;
+    else if (event.type === 'result') {
       const firmware = this.devices.get(event.deviceId)?.descriptor?.firmware ?? 'unknown';
       pending.resolve({ output: event.output, firmware, replay: event.replay });
     } else if (event.type === 'fault') {
@@ -272,8 +276,9 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
 
   /**
    * Records that a device spoke and re-arms its liveness timer: a device silent for 1.5 heartbeats (no telemetry,
-   * event or status; MQTT's keep-alive rule, leaving room for timer jitter within twice the heartbeat) is marked lost — its socket may be open, but nobody answers — and every command
-   * waiting on it fails with `DeviceLost` (retryable: another device may take the step).
+   * event or status; MQTT's keep-alive rule, leaving room for timer jitter within twice the heartbeat) is marked
+   * lost — its socket may be open, but nobody answers — and every command waiting on it fails with `DeviceLost`:
+   * retryable if the device never accepted it, not retryable (outcome unknown) if it did.
    */
   private heard(state: DeviceState): void {
     state.lastSeen = this.clock.now();
@@ -293,14 +298,24 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
   private markLost(state: DeviceState, heartbeat: number): void {
     state.lost = true;
     this.emit('status', state);
+    const silence = `${state.deviceId} has been silent for more than ${1.5 * heartbeat} s (1.5 heartbeats)`;
     for (const [commandId, pending] of this.pending)
       if (pending.deviceId === state.deviceId)
         pending.reject(
-          new StepFaultError({
-            code: 'DeviceLost',
-            message: `${state.deviceId} has been silent for more than ${1.5 * heartbeat} s (1.5 heartbeats) while ${commandId} was waiting`,
-            retryable: true,
-          }),
+          new StepFaultError(
+            pending.accepted
+              ? // It may have acted: never retried blindly; a person must look at the instrument.
+                {
+                  code: 'DeviceLost',
+                  message: `${silence} after accepting ${commandId}: whether it acted is unknown`,
+                  retryable: false,
+                }
+              : {
+                  code: 'DeviceLost',
+                  message: `${silence} before accepting ${commandId}; another device may take it`,
+                  retryable: true,
+                },
+          ),
         );
   }
 

@@ -17,11 +17,17 @@ afterAll(() => broker.close());
 const HEARTBEAT = 30;
 
 /**
- * A plate reader that announces itself, sends heartbeats, accepts its first command and then dies silently: it
+ * A plate reader that announces itself, sends heartbeats, receives its first command (and accepts it, or not)
+ * and then dies silently: it
  * stops talking and disconnects cleanly, so the broker publishes no last will and its retained status still
  * says online.
  */
-async function silentlyDyingReader(lab: string, deviceId: string, clock: { now(): number }) {
+async function silentlyDyingReader(
+  lab: string,
+  deviceId: string,
+  clock: { now(): number },
+  acceptFirst: boolean,
+) {
   const client = await mqtt.connectAsync(broker.url, { clientId: `device-${deviceId}`, clean: true });
   const descriptor: DeviceDescriptor = {
     deviceId,
@@ -54,11 +60,12 @@ async function silentlyDyingReader(lab: string, deviceId: string, clock: { now()
   const died = new Promise<number>((resolve) => {
     client.once('message', async (_topic, payload) => {
       const command = JSON.parse(payload.toString()) as DeviceCommand;
-      await client.publishAsync(
-        deviceTopic(lab, deviceId, 'events'),
-        JSON.stringify({ type: 'accepted', commandId: command.commandId, deviceId, at: clock.now() }),
-        { qos: 1 },
-      );
+      if (acceptFirst)
+        await client.publishAsync(
+          deviceTopic(lab, deviceId, 'events'),
+          JSON.stringify({ type: 'accepted', commandId: command.commandId, deviceId, at: clock.now() }),
+          { qos: 1 },
+        );
       clearInterval(beat);
       lastWords = clock.now();
       await client.endAsync();
@@ -68,48 +75,60 @@ async function silentlyDyingReader(lab: string, deviceId: string, clock: { now()
   return { died, close: () => (clearInterval(beat), client.endAsync()) };
 }
 
-describe('a device that dies silently (socket gone, no last will)', () => {
-  it('is marked lost within twice its heartbeat, and its step is retried on another device', async () => {
-    const { campaign, source } = exampleCampaign('colour-mixing', {
-      lab: 'chaos-silent',
-      budget: { experiments: 8 },
-      simulators: [
-        { kind: 'liquid-handler', durationScale: 0.1 },
-        { kind: 'plate-reader', durationScale: 0.1 },
-      ],
-    });
-    // 100× keeps a 30 s heartbeat at 300 ms of wall time: well above timer jitter on a loaded machine.
-    const clock = new ScaledClock(100);
-    const fake = await silentlyDyingReader('chaos-silent', 'plate-reader-0', clock);
-    const session = await startCampaign(campaign, source, {
-      brokerUrl: broker.url,
-      runsDir: mkdtempSync(join(tmpdir(), 'labloop-chaos-')),
-      clock,
-    });
-    const summary = await session.done;
-    const diedAt = await fake.died;
-    await fake.close().catch(() => undefined);
+async function runWithDyingReader(lab: string, acceptFirst: boolean) {
+  const { campaign, source } = exampleCampaign('colour-mixing', {
+    lab,
+    budget: { experiments: 8 },
+    simulators: [
+      { kind: 'liquid-handler', durationScale: 0.1 },
+      { kind: 'plate-reader', durationScale: 0.1 },
+    ],
+  });
+  // 100× keeps a 30 s heartbeat at 300 ms of wall time: well above timer jitter on a loaded machine.
+  const clock = new ScaledClock(100);
+  const fake = await silentlyDyingReader(lab, 'plate-reader-0', clock, acceptFirst);
+  const session = await startCampaign(campaign, source, {
+    brokerUrl: broker.url,
+    runsDir: mkdtempSync(join(tmpdir(), 'labloop-chaos-')),
+    clock,
+  });
+  const summary = await session.done;
+  const diedAt = await fake.died;
+  await fake.close().catch(() => undefined);
+  const records = readFileSync(session.runDir.log.file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const lost = records.find(
+    (r) =>
+      r.type === 'device.status' && r.deviceId === 'plate-reader-0' && r.state === 'lost' && r.at >= diedAt,
+  );
+  return { summary, records, silence: lost ? (lost.at - diedAt) / 1000 : Number.POSITIVE_INFINITY };
+}
 
-    expect(summary).toMatchObject({ experiments: 8, succeeded: 8, failed: 0 });
-    const records = readFileSync(session.runDir.log.file, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    const lost = records.find(
-      (r) =>
-        r.type === 'device.status' && r.deviceId === 'plate-reader-0' && r.state === 'lost' && r.at >= diedAt,
-    );
-    expect(lost).toBeDefined();
-    const silence = (lost.at - diedAt) / 1000;
+describe('a device that dies silently (socket gone, no last will)', () => {
+  it('is marked lost within twice its heartbeat; a step it never accepted is retried on another device', async () => {
+    const { summary, records, silence } = await runWithDyingReader('chaos-silent', false);
     console.log(
       `silent death: marked lost after ${silence.toFixed(1)} s of silence (heartbeat ${HEARTBEAT} s, limit ${2 * HEARTBEAT} s)`,
     );
     expect(silence).toBeLessThanOrEqual(2 * HEARTBEAT);
-    const faults = records.filter((r) => r.type === 'device.event' && r.event.error?.code === 'DeviceLost');
-    expect(faults).toHaveLength(0); // DeviceLost is raised by the orchestrator, not sent by a device…
+    expect(summary).toMatchObject({ experiments: 8, succeeded: 8, failed: 0 });
     const retried = records.filter(
       (r) => r.type === 'command.sent' && r.deviceId === 'plate-reader-1' && /\/read\/2$/.test(r.commandId),
     );
-    expect(retried).toHaveLength(1); // …and the step went to the healthy reader as a new command.
+    expect(retried).toHaveLength(1);
+  });
+
+  it('a step it accepted before going silent is not retried blindly: it fails as DeviceLost, outcome unknown', async () => {
+    const { summary, records, silence } = await runWithDyingReader('chaos-silent-accepted', true);
+    expect(silence).toBeLessThanOrEqual(2 * HEARTBEAT);
+    expect(summary).toMatchObject({ experiments: 8, succeeded: 7, failed: 1 });
+    const failed = records.find((r) => r.type === 'experiment.finished' && r.status === 'failed');
+    expect(failed.error).toMatchObject({ step: 'read', code: 'DeviceLost', retryable: false });
+    expect(failed.error.message).toMatch(/after accepting .*: whether it acted is unknown/);
+    expect(records.filter((r) => r.type === 'command.sent' && /\/read\/2$/.test(r.commandId))).toHaveLength(
+      0,
+    );
   });
 });

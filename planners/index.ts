@@ -5,6 +5,7 @@ export * from './create-planner.ts';
 export * from './errors.ts';
 export * from './llm/index.ts';
 export * from './observations.ts';
+export * from './pareto.ts';
 export * from './planner.ts';
 export * from './random-planner.ts';
 export * from './remote/index.ts';

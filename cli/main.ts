@@ -1,15 +1,16 @@
 import { parseArgs } from 'node:util';
 import { ContractError } from '../contracts/index.ts';
 import {
-  type CampaignSummary,
+  type CampaignSession,
   loadCampaign,
   type RunOptions,
   RuntimeError,
+  reopenCampaign,
   replayRun,
-  resumeCampaign,
-  runCampaign,
+  startCampaign,
   verifyRun,
 } from '../runtime/index.ts';
+import { DASHBOARD_HELP, DASHBOARD_OPTIONS, nextInterrupt, serveDashboard } from './dashboard.ts';
 import { UsageError } from './errors.ts';
 import { ProgressBar } from './progress.ts';
 import { formatSummary } from './summary.ts';
@@ -53,9 +54,14 @@ Options:
   --port <n>          port of the embedded broker (default 1883, or a free one if taken; 0 = any free port)
   --time-scale <x>    simulated time runs x times faster than the wall clock (default 1000)
   --runs-dir <dir>    where run directories are created (default ./runs)
-  --headless          no live output; exits when done (the default also exits when done until the dashboard lands)
+  --headless          no dashboard and no live output; exits when the campaign ends
   --json              print one JSON summary object on stdout and nothing else there
-  -h, --help          this help`;
+  -h, --help          this help
+
+Without --headless the dashboard starts: a line \`Dashboard: http://<lan-ip>:<port>/?token=…\` says where (open it
+on a phone on the same network), and it keeps serving after the campaign ends, until Ctrl-C.
+
+${DASHBOARD_HELP}`;
 
 const RESUME_HELP = `labloop resume <run-dir> [options]
 
@@ -64,7 +70,8 @@ experiments are not run again; a command that was sent but not answered is re-se
 so a device that already did it answers from its journal instead of acting twice.
 
 Options:
-  --broker <url>, --port <n>, --time-scale <x>, --headless, --json, -h/--help   as for \`labloop run\``;
+  --broker <url>, --port <n>, --time-scale <x>, --headless, --json, -h/--help   as for \`labloop run\`
+  --http-port, --http-host, --tokens, --tls-cert, --tls-key                     the dashboard, as for \`labloop run\``;
 
 const VALIDATE_HELP = `labloop validate <campaign.yaml>
 
@@ -92,6 +99,8 @@ Options:
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WriteStream | (NodeJS.WritableStream & { isTTY?: boolean });
+  /** A terminal on stdin means a person is there: the dashboard then keeps serving after the campaign, until Ctrl-C. */
+  stdin?: { isTTY?: boolean };
 }
 
 function printHelp(io: CliIo, text: string): number {
@@ -137,7 +146,7 @@ function runOptions(values: Record<string, string | boolean | undefined>): RunOp
 async function execute(
   io: CliIo,
   values: Record<string, string | boolean | undefined>,
-  start: (options: RunOptions) => Promise<CampaignSummary>,
+  start: (options: RunOptions) => Promise<CampaignSession>,
   options: RunOptions,
 ): Promise<number> {
   const live = !values.json && !values.headless && Boolean((io.stderr as { isTTY?: boolean }).isTTY);
@@ -149,17 +158,39 @@ async function execute(
   };
   process.once('SIGINT', onSigint);
   try {
-    const summary = await start({
+    const session = await start({
       ...options,
       signal: abort.signal,
       ...(bar ? { onProgress: (report) => bar.update(report) } : {}),
       onNotice: (message) => io.stderr.write(`${message}\n`),
     });
-    bar?.end();
-    io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
-    if (summary.reason === 'aborted' && !values.json)
-      io.stderr.write(`resume with: labloop resume ${summary.runDir}\n`);
-    return summary.reason === 'error' || summary.reason === 'aborted' ? 1 : 0;
+    const server = values.headless
+      ? undefined
+      : await serveDashboard(session, values, io).catch(async (error: Error) => {
+          session.act(
+            { type: 'abort' },
+            { who: 'runtime', why: `the dashboard could not start: ${error.message}` },
+          );
+          await session.done;
+          throw error;
+        });
+    try {
+      const summary = await session.done;
+      bar?.end();
+      io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+      if (summary.reason === 'aborted' && !values.json)
+        io.stderr.write(`resume with: labloop resume ${summary.runDir}\n`);
+      // A person at a terminal keeps the dashboard to look back at the run; a script or CI job gets its exit.
+      const interactive = Boolean(io.stdin?.isTTY);
+      if (server && interactive && !abort.signal.aborted) {
+        process.off('SIGINT', onSigint);
+        io.stderr.write('the dashboard keeps showing the finished campaign; press Ctrl-C to quit\n');
+        await nextInterrupt();
+      }
+      return summary.reason === 'error' || summary.reason === 'aborted' ? 1 : 0;
+    } finally {
+      await server?.close();
+    }
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -186,7 +217,12 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { ...COMMON, seed: { type: 'string' }, 'runs-dir': { type: 'string' } },
+        options: {
+          ...COMMON,
+          ...DASHBOARD_OPTIONS,
+          seed: { type: 'string' },
+          'runs-dir': { type: 'string' },
+        },
       });
       if (values.help) return printHelp(io, RUN_HELP);
       if (positionals.length !== 1)
@@ -200,14 +236,18 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
         'a non-negative integer',
       );
       const { campaign, source } = loadCampaign(positionals[0] as string);
-      return await execute(io, values, (options) => runCampaign(campaign, source, options), {
+      return await execute(io, values, (options) => startCampaign(campaign, source, options), {
         ...runOptions(values),
         ...(seed === undefined ? {} : { seed }),
         ...(values['runs-dir'] ? { runsDir: values['runs-dir'] } : {}),
       });
     }
     if (command === 'resume') {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: COMMON });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { ...COMMON, ...DASHBOARD_OPTIONS },
+      });
       if (values.help) return printHelp(io, RESUME_HELP);
       if (positionals.length !== 1)
         throw new UsageError(
@@ -216,7 +256,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       return await execute(
         io,
         values,
-        (options) => resumeCampaign(positionals[0] as string, options),
+        (options) => reopenCampaign(positionals[0] as string, options),
         runOptions(values),
       );
     }

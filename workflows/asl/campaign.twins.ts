@@ -26,7 +26,7 @@ export const campaignTwins: MachineTwins = {
   guards: {
     stopRequested: '$stopRequested = true',
     pauseRequested: '$pauseRequested = true',
-    budgetSpent: '$proposed > $budget.experiments',
+    budgetSpent: '$proposed >= $budget.experiments',
     targetReached: `$exists($objective.target) and $objective.target != null and $best != null and (
       $objective.goal = "maximise" ? $best.value >= $objective.target : $best.value <= $objective.target
     )`,

@@ -14,19 +14,24 @@ export interface CloudResources {
   experimentStateMachine: string;
 }
 
+/** `${name}`: a placeholder that a deployment substitutes. */
+function placeholder(name: string): string {
+  return `\${${name}}`;
+}
+
 /**
  * `${Substitution}` placeholders for {@link CloudResources}: the CDK app fills them in through the state
  * machine's `DefinitionSubstitutions`; the local ASL executor maps them to handlers.
  */
 export const RESOURCE_PLACEHOLDERS: CloudResources = {
-  planNext: '${PlanNextFunctionArn}',
-  policyGate: '${PolicyGateFunctionArn}',
-  acquireDevice: '${AcquireDeviceFunctionArn}',
-  dispatchCommand: '${DispatchCommandFunctionArn}',
-  evaluateOutput: '${EvaluateOutputFunctionArn}',
-  operatorAwait: '${OperatorAwaitFunctionArn}',
-  operatorInbox: '${OperatorInboxFunctionArn}',
-  experimentStateMachine: '${ExperimentStateMachineArn}',
+  planNext: placeholder('PlanNextFunctionArn'),
+  policyGate: placeholder('PolicyGateFunctionArn'),
+  acquireDevice: placeholder('AcquireDeviceFunctionArn'),
+  dispatchCommand: placeholder('DispatchCommandFunctionArn'),
+  evaluateOutput: placeholder('EvaluateOutputFunctionArn'),
+  operatorAwait: placeholder('OperatorAwaitFunctionArn'),
+  operatorInbox: placeholder('OperatorInboxFunctionArn'),
+  experimentStateMachine: placeholder('ExperimentStateMachineArn'),
 };
 
 /** How long a device may stay silent (no `accepted`, `progress` or result) before a step counts as lost, in s. */

@@ -246,7 +246,10 @@ class Compiler {
     if (node.invoke.length > 1)
       this.reader.fail(node, 'several invokes in one state', 'invoke one actor per state');
     const events = eventHandlers(node);
-    if (node.invoke.length === 1) return this.compileInvoke(node, events);
+    if (node.invoke.length === 1) {
+      this.compileInvoke(node, events);
+      return;
+    }
     if (node.always?.length) {
       // A transient state is left in the same step it is entered, so no event can reach it.
       if (node.after.length > 0) this.reader.fail(node, 'always with after', 'a transient state cannot wait');
@@ -279,7 +282,10 @@ class Compiler {
       );
       return;
     }
-    if (events.length > 0) return this.compileOperatorWait(node, events);
+    if (events.length > 0) {
+      this.compileOperatorWait(node, events);
+      return;
+    }
     this.reader.fail(
       node,
       'state with no way out',

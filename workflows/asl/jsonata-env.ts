@@ -40,7 +40,10 @@ interface AstNode {
 export function variablesOf(expression: string): Set<string> {
   const found = new Set<string>();
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
     if (node === null || typeof node !== 'object') return;
     const n = node as AstNode;
     if (n.type === 'variable' && typeof n.value === 'string' && n.value !== '') found.add(n.value);

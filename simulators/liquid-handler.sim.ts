@@ -25,6 +25,11 @@ export interface LiquidHandlerOptions extends SimulatorOptions {
 const MIX_TIME = 60;
 /** Seconds a refill takes. */
 const REFILL_TIME = 30;
+/**
+ * Fault-plan code that makes a pump overshoot half-way through a mix: the well's level sensor reads more than
+ * the well holds, the handler stops its pumps, parks its head and fails the mix with this code.
+ */
+export const OVER_VOLUME = 'OverVolume';
 
 /** The reservoirs a simulated liquid handler starts with, µL. */
 export const DEFAULT_RESERVOIRS: Readonly<Record<string, number>> = Object.freeze({
@@ -47,6 +52,8 @@ export class SimulatedLiquidHandler implements Simulator<Catalogue> {
   private readonly world: SimulatedWorld;
   private readonly capacity: Readonly<Record<string, number>>;
   private readonly levels: Record<string, number>;
+  /** Every time the handler went to its safe state (emergency stop or level sensor), on its clock. */
+  readonly safeStates: Array<{ at: number; reason: string }> = [];
 
   constructor(options: LiquidHandlerOptions) {
     this.kit = new SimulatorKit(options);
@@ -87,6 +94,10 @@ export class SimulatedLiquidHandler implements Simulator<Catalogue> {
         `well ${plate}/${well} holds at most ${WELL_CAPACITY} µL, the mix is ${total} µL (command ${context.commandId})`,
       );
     this.assertEmpty(plate, well, context.commandId);
+    if (fault?.code === OVER_VOLUME) {
+      await this.kit.perform(context, MIX_TIME / 2, undefined, 2);
+      this.levelSensor(plate, well, total + WELL_CAPACITY, context.commandId);
+    }
     await this.kit.perform(context, MIX_TIME, fault);
     this.assertEmpty(plate, well, context.commandId);
     this.apply(plate, well, dispensed, context.commandId);
@@ -115,7 +126,7 @@ export class SimulatedLiquidHandler implements Simulator<Catalogue> {
       commands: { mix: (p, c) => this.mix(p, c), refill: (p, c) => this.refill(p, c) },
       telemetry: () => this.reservoirLevels(),
       // Dispensing stops when the running mix is aborted; nothing else moves.
-      safeState: async () => ({ safeState: deviceKinds['liquid-handler'].safeState }),
+      safeState: async () => this.enterSafeState('emergency stop'),
     };
   }
 
@@ -135,6 +146,22 @@ export class SimulatedLiquidHandler implements Simulator<Catalogue> {
         this.apply(plate, well, volumes, action.commandId);
       }
     }
+  }
+
+  private enterSafeState(reason: string): Record<string, unknown> {
+    this.safeStates.push({ at: this.kit.options.clock.now(), reason });
+    return { safeState: deviceKinds['liquid-handler'].safeState };
+  }
+
+  /** Stops dispensing when a well reads more liquid than it holds. */
+  private levelSensor(plate: string, well: string, reading: number, commandId: string): void {
+    if (reading <= WELL_CAPACITY) return;
+    this.enterSafeState(`well ${plate}/${well} at ${reading} µL`);
+    throw new DeviceFaultError(
+      OVER_VOLUME,
+      `well ${plate}/${well} read ${reading} µL, above its ${WELL_CAPACITY} µL capacity: pumps stopped, head parked over waste (command ${commandId})`,
+      { retryable: false },
+    );
   }
 
   private apply(plate: string, well: string, volumes: Record<string, number>, commandId: string): void {

@@ -20,6 +20,17 @@ type Catalogue = typeof printer3dCatalogue;
 const DEFAULT_NOISE = 0.01;
 /** Room temperature, °C: the nozzle's reading while idle. */
 const IDLE_TEMPERATURE = 25;
+/**
+ * Fault-plan code that makes the heater run away half-way through a print: the thermal watchdog sees the
+ * nozzle past its limit, puts the printer in its safe state and fails the print with this code.
+ */
+export const OVER_TEMPERATURE = 'OverTemperature';
+/** The hottest the nozzle may read, °C: the envelope's limit, which the watchdog enforces. */
+const NOZZLE_LIMIT = Math.max(
+  ...printer3dCatalogue.print.envelope.flatMap((rule) =>
+    rule.parameter === 'nozzleTemperature' && rule.max !== undefined ? [rule.max] : [],
+  ),
+);
 
 /**
  * A simulated fused-filament printer that prints 20 mm cubic lattice specimens into the shared world.
@@ -34,6 +45,8 @@ export class SimulatedPrinter3d implements Simulator<Catalogue> {
   private readonly world: SimulatedWorld;
   private readonly noise: number;
   private nozzle = IDLE_TEMPERATURE;
+  /** Every time the printer went to its safe state (emergency stop or watchdog), on its clock. */
+  readonly safeStates: Array<{ at: number; reason: string }> = [];
 
   constructor(options: SimulatorOptions) {
     this.kit = new SimulatorKit(options);
@@ -52,6 +65,11 @@ export class SimulatedPrinter3d implements Simulator<Catalogue> {
     const outcome = printOutcome(design);
     this.nozzle = design.nozzleTemperature;
     try {
+      if (fault?.code === OVER_TEMPERATURE) {
+        await this.kit.perform(context, outcome.printTime / 2, undefined, 5);
+        this.nozzle = NOZZLE_LIMIT + 40;
+        this.thermalWatchdog(context.commandId);
+      }
       await this.kit.perform(context, outcome.printTime, fault, 10);
     } finally {
       this.nozzle = IDLE_TEMPERATURE;
@@ -66,10 +84,7 @@ export class SimulatedPrinter3d implements Simulator<Catalogue> {
     return {
       commands: { print: (p, c) => this.print(p, c) },
       telemetry: () => ({ nozzleTemperature: this.nozzle }),
-      safeState: async () => {
-        this.nozzle = IDLE_TEMPERATURE;
-        return { safeState: deviceKinds['printer-3d'].safeState, nozzleTemperature: this.nozzle };
-      },
+      safeState: async () => this.enterSafeState('emergency stop'),
     };
   }
 
@@ -85,6 +100,24 @@ export class SimulatedPrinter3d implements Simulator<Catalogue> {
         printedBy: action.commandId,
       });
     }
+  }
+
+  private enterSafeState(reason: string): Record<string, unknown> {
+    this.nozzle = IDLE_TEMPERATURE;
+    this.safeStates.push({ at: this.kit.options.clock.now(), reason });
+    return { safeState: deviceKinds['printer-3d'].safeState, nozzleTemperature: this.nozzle };
+  }
+
+  /** Cuts the heaters and stops the print when the nozzle reads past its limit. */
+  private thermalWatchdog(commandId: string): void {
+    const reading = this.nozzle;
+    if (reading <= NOZZLE_LIMIT) return;
+    this.enterSafeState(`nozzle at ${reading} °C`);
+    throw new DeviceFaultError(
+      OVER_TEMPERATURE,
+      `nozzle read ${reading} °C, above its ${NOZZLE_LIMIT} °C limit: print stopped, heaters off, nozzle raised (command ${commandId})`,
+      { retryable: false },
+    );
   }
 
   private assertNew(specimen: string, commandId: string): void {

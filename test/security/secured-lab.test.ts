@@ -58,6 +58,8 @@ beforeAll(async () => {
     ],
     credentials: credentials.devices,
     logger,
+    // About one heartbeat per wall second, so the bus never thinks a device went silent.
+    heartbeat: clock.speed,
   });
   bus = await DeviceBus.connect({
     url: broker.url,

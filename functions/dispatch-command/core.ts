@@ -1,0 +1,150 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import {
+  type Clock,
+  type DeviceCommand,
+  envelopeViolations,
+  FaultCodes,
+  ProtocolStepSchema,
+  parseWith,
+} from '../../contracts/index.ts';
+import { deviceTopic } from '../../devices/index.ts';
+import { renderStepInput, StepFaultError } from '../../workflows/index.ts';
+import { TaskFaultError } from '../errors.ts';
+import { deviceOf } from '../shared/devices.ts';
+import { sendFailure, sendSuccess } from '../shared/settle.ts';
+import { keys } from '../shared/table.ts';
+import type { TaskPayload } from '../shared/task-payload.ts';
+
+/** The `deviceStep` actor's input, as the compiled experiment sends it. */
+export const DeviceStepInputSchema = z.object({
+  commandId: z.string().min(1),
+  deviceId: z.string().min(1),
+  step: ProtocolStepSchema,
+  scope: z.object({
+    proposal: z.record(z.string(), z.unknown()),
+    experiment: z.object({ id: z.string(), index: z.number(), plate: z.string(), well: z.string() }),
+    steps: z.record(z.string(), z.record(z.string(), z.unknown())),
+  }),
+  campaignId: z.string().min(1),
+  experimentId: z.string().min(1),
+});
+
+/** What dispatch-command works with; clients are created once per cold start by the handler. */
+export interface DispatchDeps {
+  db: DynamoDBDocumentClient;
+  iot: IoTDataPlaneClient;
+  sfn: SFNClient;
+  table: string;
+  labId: string;
+  clock: Clock;
+}
+
+/** What happened to the command: published, or answered at once from an outcome already stored. */
+export type DispatchResult =
+  | { status: 'published'; command: DeviceCommand }
+  | { status: 'answered'; commandId: string };
+
+/**
+ * `deviceStep` in the cloud: renders the step's parameters, checks them against the chosen device's envelope,
+ * stores commandId → task token (a conditional write: a command that already has an outcome is answered from it,
+ * never sent twice), and publishes the command through IoT Core with its deadline as MQTT message expiry. A
+ * timeout retry re-sends the same commandId with a new token; the device answers it from its journal.
+ */
+export async function dispatchCommand(payload: TaskPayload, deps: DispatchDeps): Promise<DispatchResult> {
+  const input = parseWith(
+    DeviceStepInputSchema,
+    payload.input,
+    `deviceStep input of ${payload.context.campaignId}`,
+  );
+  const taskToken = payload.taskToken;
+  if (!taskToken)
+    throw new TaskFaultError({
+      code: 'MissingTaskToken',
+      message: 'deviceStep runs as a .waitForTaskToken task; no taskToken came',
+      retryable: false,
+    });
+  let parameters: Record<string, unknown>;
+  try {
+    parameters = await renderStepInput(input.step, input.scope as never);
+  } catch (error) {
+    if (error instanceof StepFaultError) throw new TaskFaultError(error.fault, { cause: error });
+    throw error;
+  }
+  const device = await deviceOf(deps.db, deps.table, input.step.device, input.deviceId);
+  const capability = device?.descriptor?.capabilities.find((c) => c.command === input.step.command);
+  if (!capability)
+    throw new TaskFaultError({
+      code: FaultCodes.UnknownCommand,
+      message: `${input.deviceId} does not offer "${input.step.command}" (command ${input.commandId})`,
+      retryable: false,
+    });
+  const violations = envelopeViolations(capability.envelope, parameters);
+  if (violations.length > 0)
+    throw new TaskFaultError({
+      code: FaultCodes.OutsideEnvelope,
+      message: `${violations.join('; ')} (command ${input.commandId}, device ${input.deviceId})`,
+      retryable: false,
+    });
+
+  const now = deps.clock.now();
+  const command: DeviceCommand = {
+    commandId: input.commandId,
+    deviceId: input.deviceId,
+    command: input.step.command,
+    parameters,
+    issuedAt: now,
+    deadline: now + input.step.timeout * 1000,
+    campaignId: input.campaignId,
+    experimentId: input.experimentId,
+  };
+  try {
+    await deps.db.send(
+      new PutCommand({
+        TableName: deps.table,
+        Item: {
+          ...keys.command(command.commandId),
+          status: 'sent',
+          taskToken,
+          kind: input.step.device,
+          step: input.step.name,
+          command,
+          firmware: device?.descriptor?.firmware ?? 'unknown',
+          // Kept a week after the deadline, for late duplicates.
+          ttl: Math.ceil(command.deadline / 1000) + 7 * 24 * 3600,
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR #status = :sent',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sent': 'sent' },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const stored = await deps.db.send(
+      new GetCommand({ TableName: deps.table, Key: keys.command(command.commandId) }),
+    );
+    const item = stored.Item ?? {};
+    if (item.status === 'result') await sendSuccess(deps.sfn, taskToken, item.outcome);
+    else
+      await sendFailure(
+        deps.sfn,
+        taskToken,
+        String((item.outcome as { code?: string })?.code ?? 'DriverError'),
+        JSON.stringify(item.outcome),
+      );
+    return { status: 'answered', commandId: command.commandId };
+  }
+  await deps.iot.send(
+    new PublishCommand({
+      topic: deviceTopic(deps.labId, command.deviceId, 'commands'),
+      qos: 1,
+      payload: new TextEncoder().encode(JSON.stringify(command)),
+      contentType: 'application/json',
+      messageExpiry: Math.max(1, input.step.timeout),
+    }),
+  );
+  return { status: 'published', command };
+}

@@ -1,0 +1,26 @@
+/**
+ * Keys of the single DynamoDB table (`pk`, `sk`). One item family per prefix, so an item's key says what it is.
+ *
+ * | item | pk | sk |
+ * |---|---|---|
+ * | a command and its task token | `CMD#<commandId>` | `CMD` |
+ * | a campaign | `CAMPAIGN#<id>` | `META` |
+ * | a proposal / experiment | `CAMPAIGN#<id>` | `EXP#<experimentId>` |
+ * | a queued operator event | `CAMPAIGN#<id>` | `EVENT#<seq>` |
+ * | the operator wait's task token | `CAMPAIGN#<id>` | `WAIT` |
+ * | a device of a kind | `KIND#<kind>` | `DEVICE#<deviceId>` |
+ */
+export const keys = {
+  command: (commandId: string) => ({ pk: `CMD#${commandId}`, sk: 'CMD' }),
+  campaign: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'META' }),
+  experiment: (campaignId: string, experimentId: string) => ({
+    pk: `CAMPAIGN#${campaignId}`,
+    sk: `EXP#${experimentId}`,
+  }),
+  operatorEvent: (campaignId: string, seq: number) => ({
+    pk: `CAMPAIGN#${campaignId}`,
+    sk: `EVENT#${String(seq).padStart(8, '0')}`,
+  }),
+  operatorWait: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'WAIT' }),
+  device: (kind: string, deviceId: string) => ({ pk: `KIND#${kind}`, sk: `DEVICE#${deviceId}` }),
+};

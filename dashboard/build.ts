@@ -113,11 +113,13 @@ export async function buildDashboard(options: DashboardBuildOptions = {}): Promi
     asset('/icon-512.png', iconPng(512)),
     asset('/config.json', `${JSON.stringify(config)}\n`),
   ];
+  // config.json is left out of the shell and of its version: it is fetched fresh, so one shell serves any API.
+  const shellFiles = files.filter((f) => f.path !== '/config.json');
   const version = createHash('sha256')
-    .update(files.map((f) => f.etag).join(''))
+    .update(shellFiles.map((f) => f.etag).join(''))
     .digest('hex')
     .slice(0, 12);
-  const shell = files.filter((f) => f.path !== '/config.json').map((f) => f.path);
+  const shell = shellFiles.map((f) => f.path);
   const sw = await bundle('src/sw.ts', minify, {
     __VERSION__: JSON.stringify(version),
     __SHELL__: JSON.stringify(['./', ...shell.filter((p) => p !== '/index.html').map((p) => `.${p}`)]),

@@ -51,7 +51,10 @@ function refused(view: HTMLElement, text: string): void {
 async function boot(): Promise<void> {
   const view = document.getElementById('view') as HTMLElement;
   const conn = document.getElementById('conn') as HTMLElement;
-  const config = (await fetch('config.json').then((r) => r.json())) as DashboardConfig;
+  // Offline before the shell ever cached config.json, the app still starts, against its own origin.
+  const config = (await fetch('config.json')
+    .then((r) => r.json())
+    .catch(() => ({ apiBase: '', title: 'labloop' }))) as DashboardConfig;
   (document.getElementById('title') as HTMLElement).textContent = config.title;
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => undefined);
   const token = takeToken();

@@ -147,183 +147,217 @@ async function approveAll(page: Page): Promise<number> {
 
 const pill = (page: Page, deviceId: string) => page.locator(`[data-device="${deviceId}"] .pill`);
 
-describe.skipIf(!available)('the dashboard on a phone (headless Chromium, 390×844)', () => {
-  beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    broker = await startBroker({ port: 0 });
-    const { campaign, source } = exampleCampaign('colour-mixing', {
-      lab: 'phone-lab',
-      budget: { experiments: 12 },
-      planner: { strategy: 'sobol', batch: 4 },
-      approval: { require: 'always', timeout: 36_000 },
-    });
-    session = await startCampaign(campaign, source, {
-      brokerUrl: broker.url,
-      runsDir: mkdtempSync(join(tmpdir(), 'labloop-browser-')),
-      timeScale: 1000,
-    });
-    session.bus.on('event', (e) => {
-      if (e.type === 'result' && e.commandId.startsWith('emergencyStop/')) halts.set(e.deviceId, e.output);
-    });
-    server = await startDashboardServer({ session, tokens, host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    contexts = [];
-    await browser?.close();
-    if (session) {
-      if (session.state() !== 'aborted' && !['completed', 'failed'].includes(session.state()))
-        session.act({ type: 'abort' }, { who: 'test', why: 'test cleanup' });
-      await session.done;
-    }
-    await server?.close();
-    await broker?.close();
-  });
-
-  it('refuses without a token: no data in the page, 401 from the API', async () => {
-    const page = await phone();
-    await open(page, undefined);
-    await expect(page.locator('#refused h2').textContent()).resolves.toBe('Access refused');
-    expect(await page.evaluate(async () => (await fetch('/api/state')).status)).toBe(401);
-    await expect(page.locator('#devices').count()).resolves.toBe(0);
-    await shoot(page, '0-refused');
-    expect(await accessibilityProblems(page)).toEqual([]);
-  });
-
-  it('loads with the token, drops it from the address bar and shows every device live', async () => {
-    const page = await phone();
-    await open(page, tokens[0]?.token);
-    expect(page.url()).not.toContain('token');
-    await expect(pill(page, 'liquid-handler-1').textContent()).resolves.toBe('idle');
-    await expect(pill(page, 'plate-reader-1').textContent()).resolves.toBe('idle');
-    await page.getByText('4', { exact: true }).first().waitFor();
-    await shoot(page, '1-lab');
-    expect(await accessibilityProblems(page)).toEqual([]);
-    expect(await smallTargets(page)).toEqual([]);
-    for (const width of [360, 430]) {
-      await page.setViewportSize({ width, height: 844 });
-      expect(
-        await page.evaluate(
-          () => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth,
-        ),
-      ).toBeLessThanOrEqual(width);
-    }
-  });
-
-  it('an approver approves the pending proposals; they run and device status changes appear live', async () => {
-    const page = await phone();
-    await open(page, tokens[0]?.token, '#/approvals');
-    await page.locator('[data-approval]').nth(3).waitFor();
-    await shoot(page, '2-approvals');
-    expect(await accessibilityProblems(page)).toEqual([]);
-    const watcher = await phone();
-    await open(watcher, tokens[2]?.token);
-    const seen = watcher.evaluate(
-      () =>
-        new Promise<string[]>((resolve) => {
-          const { document, MutationObserver } = globalThis as unknown as PageGlobals;
-          const statuses: string[] = [];
-          const read = () =>
-            document.querySelector('[data-device="liquid-handler-1"] .pill')?.textContent ?? '';
-          new MutationObserver(() => {
-            const now = read();
-            if (statuses.at(-1) !== now) statuses.push(now);
-            if (statuses.includes('busy') && now === 'idle') resolve(statuses);
-          }).observe(document.body, { subtree: true, childList: true, characterData: true });
-        }),
-    );
-    expect(await approveAll(page)).toBe(4);
-    expect(await seen).toEqual(expect.arrayContaining(['busy', 'idle']));
-    await page.goto(`${server.url}/#/campaign`);
-    await page.locator('#experiments tbody tr .pill', { hasText: 'succeeded' }).nth(3).waitFor();
-    await page.locator('svg.chart').first().waitFor();
-    await shoot(page, '3-campaign');
-    expect(await accessibilityProblems(page)).toEqual([]);
-    expect(await smallTargets(page)).toEqual([]);
-  });
-
-  it('a viewer sees no controls and the server refuses its actions (403)', async () => {
-    const page = await phone();
-    await open(page, tokens[2]?.token);
-    await expect(page.getByRole('button', { name: 'Pause' }).count()).resolves.toBe(0);
-    const status = await page.evaluate(async (token) => {
-      const response = await fetch('/api/actions', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ action: 'pause' }),
+describe.skipIf(!available)(
+  'the dashboard on a phone (headless Chromium, 390×844)',
+  { timeout: 60_000 },
+  () => {
+    beforeAll(async () => {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      broker = await startBroker({ port: 0 });
+      const { campaign, source } = exampleCampaign('colour-mixing', {
+        lab: 'phone-lab',
+        budget: { experiments: 12 },
+        planner: { strategy: 'sobol', batch: 4 },
+        approval: { require: 'always', timeout: 36_000 },
       });
-      return response.status;
-    }, tokens[2]?.token);
-    expect(status).toBe(403);
-  });
+      session = await startCampaign(campaign, source, {
+        brokerUrl: broker.url,
+        runsDir: mkdtempSync(join(tmpdir(), 'labloop-browser-')),
+        timeScale: 1000,
+      });
+      session.bus.on('event', (e) => {
+        if (e.type === 'result' && e.commandId.startsWith('emergencyStop/')) halts.set(e.deviceId, e.output);
+      });
+      server = await startDashboardServer({ session, tokens, host: '127.0.0.1', port: 0 });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+    });
 
-  it('an operator pauses (at the next safe point) and resumes the campaign', async () => {
-    const operator = await phone();
-    await open(operator, tokens[1]?.token);
-    await operator.getByRole('button', { name: 'Pause' }).click();
-    await confirm(operator, 'refilling the blue reservoir');
-    await operator.locator('.pill', { hasText: 'pause requested' }).first().waitFor();
-    await expect(operator.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
-    const approver = await phone();
-    await open(approver, tokens[0]?.token);
-    expect(await approveAll(approver)).toBe(4);
-    await operator
-      .locator('.pill', { hasText: /^paused$/ })
-      .first()
-      .waitFor();
-    await shoot(operator, '4-paused');
-    await operator.getByRole('button', { name: 'Resume' }).click();
-    await confirm(operator);
-    await operator.locator('.pill', { hasText: 'awaiting approval' }).first().waitFor();
-    const actions = readFileSync(session.runDir.log.file, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
-      .filter((r) => r.type === 'operator.action' && (r.action === 'pause' || r.action === 'resume'));
-    expect(actions).toEqual([
-      expect.objectContaining({ action: 'pause', who: 'operator:bob', why: 'refilling the blue reservoir' }),
-      expect.objectContaining({ action: 'resume', who: 'operator:bob' }),
-    ]);
-  });
+    afterAll(async () => {
+      for (const context of contexts) await context.close();
+      contexts = [];
+      await browser?.close();
+      if (session) {
+        if (session.state() !== 'aborted' && !['completed', 'failed'].includes(session.state()))
+          session.act({ type: 'abort' }, { who: 'test', why: 'test cleanup' });
+        await session.done;
+      }
+      await server?.close();
+      await broker?.close();
+    });
 
-  it('an emergency stop puts every simulated device in its safe state and the phone shows it', async () => {
-    const operator = await phone();
-    await open(operator, tokens[1]?.token);
-    await operator.getByRole('button', { name: 'Emergency stop' }).click();
-    await confirm(operator, 'smoke near the liquid handler');
-    await expect(
-      pill(operator, 'liquid-handler-1').filter({ hasText: 'halted' }).waitFor(),
-    ).resolves.toBeUndefined();
-    await pill(operator, 'plate-reader-1').filter({ hasText: 'halted' }).waitFor();
-    expect([...halts.keys()].sort()).toEqual(['liquid-handler-1', 'plate-reader-1']);
-    for (const output of halts.values())
-      expect(output).toMatchObject({ halted: true, safeState: expect.any(String) });
-    await shoot(operator, '5-emergency-stopped');
-    await operator.goto(`${server.url}/#/devices/liquid-handler-1`);
-    await operator.locator('#history li').first().waitFor();
-    await shoot(operator, '6-device');
-    expect(await accessibilityProblems(operator)).toEqual([]);
-    await operator.goto(`${server.url}/#/alerts`);
-    await operator.locator('[data-alert]', { hasText: 'was aborted' }).waitFor();
-    await shoot(operator, '7-alerts');
-    expect(await accessibilityProblems(operator)).toEqual([]);
-    const first = operator.locator('[data-alert]').first();
-    await first.getByRole('button', { name: 'Acknowledge' }).click();
-    await first.getByText('acknowledged by operator:bob').waitFor();
-  });
+    it('refuses without a token: no data in the page, 401 from the API', async () => {
+      const page = await phone();
+      await open(page, undefined);
+      await expect(page.locator('#refused h2').textContent()).resolves.toBe('Access refused');
+      expect(await page.evaluate(async () => (await fetch('/api/state')).status)).toBe(401);
+      await expect(page.locator('#devices').count()).resolves.toBe(0);
+      await shoot(page, '0-refused');
+      expect(await accessibilityProblems(page)).toEqual([]);
+    });
 
-  it('keeps serving the ended campaign, in dark mode too', async () => {
-    await session.done;
-    const page = await phone({ colorScheme: 'dark' });
-    await open(page, tokens[0]?.token);
-    await page.locator('.pill', { hasText: 'aborted' }).first().waitFor();
-    await shoot(page, '8-lab-dark');
-    expect(await accessibilityProblems(page)).toEqual([]);
-  });
-});
+    it('loads with the token, drops it from the address bar and shows every device live', async () => {
+      const page = await phone();
+      await open(page, tokens[0]?.token);
+      expect(page.url()).not.toContain('token');
+      await expect(pill(page, 'liquid-handler-1').textContent()).resolves.toBe('idle');
+      await expect(pill(page, 'plate-reader-1').textContent()).resolves.toBe('idle');
+      await page.getByText('4', { exact: true }).first().waitFor();
+      await shoot(page, '1-lab');
+      expect(await accessibilityProblems(page)).toEqual([]);
+      expect(await smallTargets(page)).toEqual([]);
+      for (const width of [360, 430]) {
+        await page.setViewportSize({ width, height: 844 });
+        expect(
+          await page.evaluate(
+            () => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth,
+          ),
+        ).toBeLessThanOrEqual(width);
+      }
+    });
+
+    it('an approver approves the pending proposals; they run and device status changes appear live', async () => {
+      const page = await phone();
+      await open(page, tokens[0]?.token, '#/approvals');
+      await page.locator('[data-approval]').nth(3).waitFor();
+      await shoot(page, '2-approvals');
+      expect(await accessibilityProblems(page)).toEqual([]);
+      const watcher = await phone();
+      await open(watcher, tokens[2]?.token);
+      const seen = watcher.evaluate(
+        () =>
+          new Promise<string[]>((resolve) => {
+            const { document, MutationObserver } = globalThis as unknown as PageGlobals;
+            const statuses: string[] = [];
+            const read = () =>
+              document.querySelector('[data-device="liquid-handler-1"] .pill')?.textContent ?? '';
+            new MutationObserver(() => {
+              const now = read();
+              if (statuses.at(-1) !== now) statuses.push(now);
+              if (statuses.includes('busy') && now === 'idle') resolve(statuses);
+            }).observe(document.body, { subtree: true, childList: true, characterData: true });
+          }),
+      );
+      expect(await approveAll(page)).toBe(4);
+      expect(await seen).toEqual(expect.arrayContaining(['busy', 'idle']));
+      await page.goto(`${server.url}/#/campaign`);
+      await page.locator('#experiments tbody tr .pill', { hasText: 'succeeded' }).nth(3).waitFor();
+      await page.locator('svg.chart').first().waitFor();
+      await shoot(page, '3-campaign');
+      expect(await accessibilityProblems(page)).toEqual([]);
+      expect(await smallTargets(page)).toEqual([]);
+    });
+
+    it('a viewer sees no controls and the server refuses its actions (403)', async () => {
+      const page = await phone();
+      await open(page, tokens[2]?.token);
+      await expect(page.getByRole('button', { name: 'Pause' }).count()).resolves.toBe(0);
+      const status = await page.evaluate(async (token) => {
+        const response = await fetch('/api/actions', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ action: 'pause' }),
+        });
+        return response.status;
+      }, tokens[2]?.token);
+      expect(status).toBe(403);
+    });
+
+    it('an operator pauses (at the next safe point) and resumes the campaign', async () => {
+      const operator = await phone();
+      await open(operator, tokens[1]?.token);
+      await operator.getByRole('button', { name: 'Pause' }).click();
+      await confirm(operator, 'refilling the blue reservoir');
+      await operator.locator('.pill', { hasText: 'pause requested' }).first().waitFor();
+      await expect(operator.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
+      const approver = await phone();
+      await open(approver, tokens[0]?.token);
+      expect(await approveAll(approver)).toBe(4);
+      await operator
+        .locator('.pill', { hasText: /^paused$/ })
+        .first()
+        .waitFor();
+      await shoot(operator, '4-paused');
+      await operator.getByRole('button', { name: 'Resume' }).click();
+      await confirm(operator);
+      await operator.locator('.pill', { hasText: 'awaiting approval' }).first().waitFor();
+      const actions = readFileSync(session.runDir.log.file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+        .filter((r) => r.type === 'operator.action' && (r.action === 'pause' || r.action === 'resume'));
+      expect(actions).toEqual([
+        expect.objectContaining({
+          action: 'pause',
+          who: 'operator:bob',
+          why: 'refilling the blue reservoir',
+        }),
+        expect.objectContaining({ action: 'resume', who: 'operator:bob' }),
+      ]);
+    });
+
+    it('an emergency stop puts every simulated device in its safe state and the phone shows it', async () => {
+      const operator = await phone();
+      await open(operator, tokens[1]?.token);
+      await operator.getByRole('button', { name: 'Emergency stop' }).click();
+      await confirm(operator, 'smoke near the liquid handler');
+      await expect(
+        pill(operator, 'liquid-handler-1').filter({ hasText: 'halted' }).waitFor(),
+      ).resolves.toBeUndefined();
+      await pill(operator, 'plate-reader-1').filter({ hasText: 'halted' }).waitFor();
+      expect([...halts.keys()].sort()).toEqual(['liquid-handler-1', 'plate-reader-1']);
+      for (const output of halts.values())
+        expect(output).toMatchObject({ halted: true, safeState: expect.any(String) });
+      await shoot(operator, '5-emergency-stopped');
+      await operator.goto(`${server.url}/#/devices/liquid-handler-1`);
+      await operator.locator('#history li').first().waitFor();
+      await shoot(operator, '6-device');
+      expect(await accessibilityProblems(operator)).toEqual([]);
+      await operator.goto(`${server.url}/#/alerts`);
+      await operator.locator('[data-alert]', { hasText: 'was aborted' }).waitFor();
+      await shoot(operator, '7-alerts');
+      expect(await accessibilityProblems(operator)).toEqual([]);
+      const first = operator.locator('[data-alert]').first();
+      await first.getByRole('button', { name: 'Acknowledge' }).click();
+      await first.getByText('acknowledged by operator:bob').waitFor();
+    });
+
+    it('is an installable PWA whose shell opens offline', async () => {
+      const page = await phone();
+      await open(page, tokens[2]?.token);
+      const cdp = await page.context().newCDPSession(page);
+      const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+        installabilityErrors: Array<{ errorId: string }>;
+      };
+      // Playwright's contexts are incognito windows, which can never install anything; every other check must pass.
+    expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
+      await page.evaluate(async () => {
+        const { navigator } = globalThis as unknown as {
+          navigator: { serviceWorker: { ready: Promise<unknown> } };
+        };
+        await navigator.serviceWorker.ready;
+      });
+      await page.reload();
+      await page.locator('#conn[data-state="live"]').waitFor();
+      await page.context().setOffline(true);
+      await page.reload();
+      await expect(page.locator('#title').textContent()).resolves.toBe('labloop');
+      await page.locator('#conn[data-state="offline"]').waitFor();
+      await expect(page.locator('.tabs a').count()).resolves.toBe(4);
+      await shoot(page, '9-offline');
+      await page.context().setOffline(false);
+    });
+
+    it('keeps serving the ended campaign, in dark mode too', async () => {
+      await session.done;
+      const page = await phone({ colorScheme: 'dark' });
+      await open(page, tokens[0]?.token);
+      await page.locator('.pill', { hasText: 'aborted' }).first().waitFor();
+      await shoot(page, '8-lab-dark');
+      expect(await accessibilityProblems(page)).toEqual([]);
+    });
+  },
+);

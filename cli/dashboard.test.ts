@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { LabSnapshot } from '../contracts/index.ts';
 import { main } from './main.ts';
 
 /** A stream that keeps what is written and resolves `waitFor` once a line matches. */
@@ -68,7 +69,7 @@ describe('labloop run with the dashboard', () => {
     expect((await state()).status).toBe(401);
     expect((await state('not-a-token-at-all-000')).status).toBe(401);
     await stderr.waitFor(/press Ctrl-C to quit/);
-    const after = await (await state(token)).json();
+    const after = (await (await state(token)).json()) as LabSnapshot;
     expect(after.campaign).toMatchObject({
       name: 'colour-mixing',
       ended: true,

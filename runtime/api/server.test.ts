@@ -5,7 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccessToken, LiveMessage } from '../../contracts/index.ts';
+import type {
+  AccessToken,
+  Alert,
+  ApiError,
+  CommandView,
+  LabSnapshot,
+  LiveMessage,
+} from '../../contracts/index.ts';
 import { exampleCampaign } from '../../test/support/campaigns.ts';
 import { type CampaignSession, type EmbeddedBroker, startBroker, startCampaign } from '../index.ts';
 import { type DashboardServer, startDashboardServer } from './index.ts';
@@ -75,6 +82,8 @@ const call = (path: string, token?: string, init: RequestInit = {}) =>
       ...(init.headers as Record<string, string>),
     },
   });
+/** An error answer of the API. */
+const problem = async (response: Response) => (await response.json()) as ApiError;
 const post = (path: string, token: string | undefined, body: unknown) =>
   call(path, token, { method: 'POST', body: JSON.stringify(body) });
 
@@ -151,7 +160,7 @@ describe('the dashboard API', () => {
     const [first] = await pendingIds(2);
     const refusedPause = await post('/api/actions', viewer, { action: 'pause' });
     expect(refusedPause.status).toBe(403);
-    expect((await refusedPause.json()).message).toBe(
+    expect((await problem(refusedPause)).message).toBe(
       'lobby is a viewer and may not pause; that needs the operator role',
     );
     const refusedApprove = await post('/api/actions', operator, { action: 'approve', experimentId: first });
@@ -162,9 +171,9 @@ describe('the dashboard API', () => {
   it('validates every action body and names the bad field (400, 415, 413)', async () => {
     const unknown = await post('/api/actions', operator, { action: 'explode' });
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).issues?.[0]).toMatch(/^action: /);
+    expect((await problem(unknown)).issues?.[0]).toMatch(/^action: /);
     const missing = await post('/api/actions', approver, { action: 'approve' });
-    expect((await missing.json()).issues).toEqual([expect.stringMatching(/^experimentId: /)]);
+    expect((await problem(missing)).issues).toEqual([expect.stringMatching(/^experimentId: /)]);
     const extra = await post('/api/actions', operator, { action: 'pause', who: 'operator:root' });
     expect(extra.status).toBe(400);
     const notJson = await call('/api/actions', operator, {
@@ -180,7 +189,7 @@ describe('the dashboard API', () => {
   it('says why an action makes no sense now (409) and carries out allowed ones, audited with who and why', async () => {
     const resume = await post('/api/actions', operator, { action: 'resume' });
     expect(resume.status).toBe(409);
-    expect((await resume.json()).message).toMatch(/^cannot resume the campaign while it is /);
+    expect((await problem(resume)).message).toMatch(/^cannot resume the campaign while it is /);
     const [first, second] = await pendingIds(2);
     const ok = await post('/api/actions', approver, {
       action: 'approve',
@@ -197,26 +206,25 @@ describe('the dashboard API', () => {
     expect(audit).toContain('"who":"operator:carol","why":"inside the dye budget"');
     const ended = await post('/api/actions', operator, { action: 'pause' });
     expect(ended.status).toBe(409);
-    expect((await ended.json()).message).toMatch(/has ended/);
+    expect((await problem(ended)).message).toMatch(/has ended/);
   });
 
   it('keeps answering after the campaign ended: state, device history, alerts and acknowledgements', async () => {
-    const state = await (await call('/api/state', viewer)).json();
+    const state = (await (await call('/api/state', viewer)).json()) as LabSnapshot;
     expect(state.campaign).toMatchObject({ ended: true, succeeded: 1, rejected: 1, pendingApprovals: [] });
-    expect(state.experiments.map((e: { status: string }) => e.status).sort()).toEqual([
-      'rejected',
-      'succeeded',
-    ]);
-    const device = await (await call('/api/devices/plate-reader-1', viewer)).json();
+    expect(state.experiments.map((e) => e.status).sort()).toEqual(['rejected', 'succeeded']);
+    const device = (await (await call('/api/devices/plate-reader-1', viewer)).json()) as {
+      commands: CommandView[];
+    };
     expect(device.commands).toEqual([expect.objectContaining({ command: 'measure', status: 'succeeded' })]);
     expect((await call('/api/devices/no-such-1', viewer)).status).toBe(404);
-    const alerts = await (await call('/api/alerts', viewer)).json();
-    expect(alerts.map((a: { kind: string }) => a.kind)).toEqual([
+    const alerts = (await (await call('/api/alerts', viewer)).json()) as Alert[];
+    expect(alerts.map((a) => a.kind)).toEqual([
       'campaign.finished',
       'approval.requested',
       'approval.requested',
     ]);
-    const acked = await post(`/api/alerts/${alerts[0].id}/ack`, operator, {});
+    const acked = await post(`/api/alerts/${alerts[0]?.id}/ack`, operator, {});
     expect(await acked.json()).toMatchObject({ acknowledged: { who: 'operator:dan' } });
     expect((await post('/api/alerts/999/ack', operator, {})).status).toBe(404);
     await server.alerts.flush();

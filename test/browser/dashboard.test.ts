@@ -333,7 +333,7 @@ describe.skipIf(!available)(
         installabilityErrors: Array<{ errorId: string }>;
       };
       // Playwright's contexts are incognito windows, which can never install anything; every other check must pass.
-    expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
+      expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
       await page.evaluate(async () => {
         const { navigator } = globalThis as unknown as {
           navigator: { serviceWorker: { ready: Promise<unknown> } };

@@ -113,7 +113,10 @@ for (const fn of functions) {
 
 console.log('\nbo planning time per proposal, Hartmann-6 (d = 6): fit + acquisition, median of 3');
 console.log(
-  'cold: first fit from the prior; warm: the next ask in a campaign, warm-started from the last fit',
+  'cold: n observations, first fit (prior mode + 2 random restarts); warm: the next ask, after one',
+);
+console.log(
+  'more observation, warm-started from the last fit (as in a campaign; every 10th fit restarts too)',
 );
 console.log('n\tcold ms\twarm ms');
 const timing: Array<{ n: number; coldMs: number; warmMs: number }> = [];

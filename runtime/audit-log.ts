@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import type { Clock, RunEvent, RunEventBody } from '../contracts/index.ts';
+import { RunDirectoryError } from './errors.ts';
 
 /** Who did something: `runtime`, `planner:<strategy>`, `gate`, `device:<id>`, `operator:<name>`. */
 export type Actor = string;
@@ -43,7 +44,15 @@ export class AuditLog {
     const lines = text.slice(0, end).split('\n').filter(Boolean);
     const tail = lines.at(-1);
     if (tail) {
-      const record = JSON.parse(tail) as AuditRecord;
+      let record: AuditRecord;
+      try {
+        record = JSON.parse(tail) as AuditRecord;
+      } catch (error) {
+        throw new RunDirectoryError(
+          `${file} line ${lines.length} is not an audit record (${(error as Error).message}); the log was edited or damaged: run \`labloop audit verify\` on the run directory`,
+          { cause: error },
+        );
+      }
       this.seq = record.seq;
       this.last = record.hash;
     }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseWith } from '../contracts/index.ts';
 import { type AuditVerdict, genesisHash, verifyAuditLog } from './audit-log.ts';
 import { RunDirectoryError } from './errors.ts';
 import { RunMetaSchema } from './run-directory.ts';
@@ -16,7 +17,13 @@ export function verifyRun(dir: string): AuditVerdict & { anchoredSeq: number | u
     throw new RunDirectoryError(
       `${dir} is not a labloop run directory: meta.json or events.jsonl is missing`,
     );
-  const meta = RunMetaSchema.parse(JSON.parse(readFileSync(metaFile, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(metaFile, 'utf8'));
+  } catch (error) {
+    throw new RunDirectoryError(`${metaFile} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const meta = parseWith(RunMetaSchema, raw, metaFile);
   let anchor: { seq: number; hash: string } | undefined;
   if (existsSync(join(dir, 'store.sqlite'))) {
     const store = new Store(join(dir, 'store.sqlite'));

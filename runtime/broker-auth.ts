@@ -158,6 +158,33 @@ export function readLabCredentials(file: string): LabCredentials {
   return parseSecret(LabCredentialsSchema, raw, `credentials file ${file}`);
 }
 
+/**
+ * Reads a lab's credentials file, or generates and writes one (0600) when there is none. Throws
+ * {@link CredentialsError} when the file is for another lab or lacks a device, so a run never starts with a device
+ * that cannot log in.
+ *
+ * @example
+ * const credentials = ensureLabCredentials(join(runDir.dir, 'credentials.json'), 'demo-lab', ['printer-3d-1']);
+ */
+export function ensureLabCredentials(
+  file: string,
+  labId: string,
+  deviceIds: readonly string[],
+): LabCredentials {
+  if (!existsSync(file)) writeLabCredentials(file, generateLabCredentials(labId, deviceIds));
+  const credentials = readLabCredentials(file);
+  if (credentials.labId !== labId)
+    throw new CredentialsError(
+      `${file} holds credentials of lab ${credentials.labId}, expected lab ${labId}`,
+    );
+  const missing = deviceIds.filter((id) => !Object.hasOwn(credentials.devices, id));
+  if (missing.length > 0)
+    throw new CredentialsError(
+      `${file} has no credentials for ${missing.join(', ')}; it covers ${Object.keys(credentials.devices).join(', ') || 'no device'}`,
+    );
+  return credentials;
+}
+
 /** scrypt cost of new hashes: N = 2^14, r = 8, p = 1 (16 MiB, ~40 ms on this machine). */
 export const DEFAULT_SCRYPT_COST = 14;
 

@@ -7,6 +7,7 @@ import {
   BrokerAuthSchema,
   brokerAuthFor,
   CredentialsError,
+  ensureLabCredentials,
   generateLabCredentials,
   hashPassword,
   mayPublish,
@@ -72,6 +73,17 @@ describe('lab credentials', () => {
     } catch (e) {
       expect(String((e as Error).message)).not.toContain(secret);
     }
+  });
+
+  it('generates a run’s credentials once and reads the same ones back, refusing another lab’s or a short file', () => {
+    const file = join(dir, 'run', 'credentials.json');
+    const first = ensureLabCredentials(file, 'lab-4', ['lh-1', 'reader-1']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(ensureLabCredentials(file, 'lab-4', ['lh-1', 'reader-1'])).toEqual(first);
+    expect(() => ensureLabCredentials(file, 'lab-5', ['lh-1'])).toThrow(
+      /credentials of lab lab-4, expected lab lab-5/,
+    );
+    expect(() => ensureLabCredentials(file, 'lab-4', ['lh-1', 'lh-2'])).toThrow(/no credentials for lh-2/);
   });
 
   it('keeps only scrypt hashes in the broker’s auth, and verifies them in constant time', async () => {

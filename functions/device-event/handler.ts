@@ -4,14 +4,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { DeviceEventSchema, parseWith } from '../../contracts/index.ts';
+import * as z from 'zod/mini';
 import { BaseConfigSchema, parseConfig } from '../shared/config.ts';
+import { DeviceEventSchema } from '../shared/contracts.mini.ts';
 import { observability, shell } from '../shared/lambda-shell.ts';
+import { parseMini } from '../shared/parse.ts';
 import { handleDeviceEvent } from './core.ts';
 
 const config = parseConfig(
-  BaseConfigSchema.extend({ IDEMPOTENCY_TABLE_NAME: z.string().min(3) }),
+  z.extend(BaseConfigSchema, { IDEMPOTENCY_TABLE_NAME: z.string().check(z.minLength(3)) }),
   process.env,
 );
 const o = observability('device-event');
@@ -23,7 +24,7 @@ const deps = {
 const persistenceStore = new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE_NAME });
 // One outcome per (command, event type, progress): IoT Core and SQS redeliver, duplicates are normal.
 const process_ = makeIdempotent(
-  (body: unknown) => handleDeviceEvent(parseWith(DeviceEventSchema, body, 'device event'), deps),
+  (body: unknown) => handleDeviceEvent(parseMini(DeviceEventSchema, body, 'device event'), deps),
   {
     persistenceStore,
     config: new IdempotencyConfig({

@@ -2,35 +2,35 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
-import {
-  type Clock,
-  type DeviceCommand,
-  envelopeViolations,
-  FaultCodes,
-  ProtocolStepSchema,
-  parseWith,
-} from '../../contracts/index.ts';
-import { deviceTopic } from '../../devices/index.ts';
-import { renderStepInput, StepFaultError } from '../../workflows/index.ts';
+import * as z from 'zod/mini';
+// Pure leaf modules, not the folders' index.ts: the Lambda bundle must not pull classic Zod, mqtt or xstate in
+// (ADR 0006).
+import type { Clock } from '../../contracts/clock.ts';
+import type { DeviceCommand } from '../../contracts/device.ts';
+import { envelopeViolations } from '../../contracts/envelope.ts';
+import { FaultCodes } from '../../contracts/fault-codes.ts';
+import { deviceTopic } from '../../devices/topics.ts';
 import { TaskFaultError } from '../errors.ts';
+import { ProtocolStepSchema } from '../shared/contracts.mini.ts';
 import { deviceOf } from '../shared/devices.ts';
+import { parseMini } from '../shared/parse.ts';
+import { renderCommandParameters } from '../shared/render.ts';
 import { sendFailure, sendSuccess } from '../shared/settle.ts';
 import { keys } from '../shared/table.ts';
 import type { TaskPayload } from '../shared/task-payload.ts';
 
 /** The `deviceStep` actor's input, as the compiled experiment sends it. */
 export const DeviceStepInputSchema = z.object({
-  commandId: z.string().min(1),
-  deviceId: z.string().min(1),
+  commandId: z.string().check(z.minLength(1)),
+  deviceId: z.string().check(z.minLength(1)),
   step: ProtocolStepSchema,
   scope: z.object({
     proposal: z.record(z.string(), z.unknown()),
     experiment: z.object({ id: z.string(), index: z.number(), plate: z.string(), well: z.string() }),
     steps: z.record(z.string(), z.record(z.string(), z.unknown())),
   }),
-  campaignId: z.string().min(1),
-  experimentId: z.string().min(1),
+  campaignId: z.string().check(z.minLength(1)),
+  experimentId: z.string().check(z.minLength(1)),
 });
 
 /** What dispatch-command works with; clients are created once per cold start by the handler. */
@@ -55,7 +55,7 @@ export type DispatchResult =
  * timeout retry re-sends the same commandId with a new token; the device answers it from its journal.
  */
 export async function dispatchCommand(payload: TaskPayload, deps: DispatchDeps): Promise<DispatchResult> {
-  const input = parseWith(
+  const input = parseMini(
     DeviceStepInputSchema,
     payload.input,
     `deviceStep input of ${payload.context.campaignId}`,
@@ -67,13 +67,7 @@ export async function dispatchCommand(payload: TaskPayload, deps: DispatchDeps):
       message: 'deviceStep runs as a .waitForTaskToken task; no taskToken came',
       retryable: false,
     });
-  let parameters: Record<string, unknown>;
-  try {
-    parameters = await renderStepInput(input.step, input.scope as never);
-  } catch (error) {
-    if (error instanceof StepFaultError) throw new TaskFaultError(error.fault, { cause: error });
-    throw error;
-  }
+  const parameters = await renderCommandParameters(input.step, input.scope);
   const device = await deviceOf(deps.db, deps.table, input.step.device, input.deviceId);
   const capability = device?.descriptor?.capabilities.find((c) => c.command === input.step.command);
   if (!capability)

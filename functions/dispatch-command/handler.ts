@@ -2,9 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseWith, systemClock } from '../../contracts/index.ts';
+import { systemClock } from '../../contracts/clock.ts';
 import { BaseConfigSchema, parseConfig } from '../shared/config.ts';
 import { observability, shell } from '../shared/lambda-shell.ts';
+import { parseMini } from '../shared/parse.ts';
 import { TaskPayloadSchema } from '../shared/task-payload.ts';
 import { dispatchCommand } from './core.ts';
 
@@ -21,7 +22,7 @@ const deps = {
 
 /** Lambda entry: a `.waitForTaskToken` device step → a stored token and a published command. */
 export const handler = shell(o, async (event: unknown) => {
-  const payload = parseWith(TaskPayloadSchema, event, 'deviceStep task payload');
+  const payload = parseMini(TaskPayloadSchema, event, 'deviceStep task payload');
   const result = await dispatchCommand(payload, deps);
   o.metrics.addMetric(
     result.status === 'published' ? 'CommandPublished' : 'CommandAnsweredFromStore',

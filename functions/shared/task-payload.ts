@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * What a compiled workflow's task sends a Lambda: the actor's name and state, the actor's input (the same
@@ -6,11 +6,15 @@ import { z } from 'zod';
  * ids), cloud-only `extra` data, and, for `.waitForTaskToken` tasks, the task token.
  */
 export const TaskPayloadSchema = z.object({
-  actor: z.string().min(1),
-  state: z.string().min(1),
+  actor: z.string().check(z.minLength(1)),
+  state: z.string().check(z.minLength(1)),
   input: z.unknown(),
-  context: z.object({ campaignId: z.string().min(1), experimentId: z.string().min(1).optional() }),
-  extra: z.record(z.string(), z.unknown()).optional(),
-  taskToken: z.string().min(1).optional(),
+  context: z.object({
+    campaignId: z.string().check(z.minLength(1)),
+    experimentId: z.optional(z.string().check(z.minLength(1))),
+  }),
+  extra: z.optional(z.record(z.string(), z.unknown())),
+  taskToken: z.optional(z.string().check(z.minLength(1))),
 });
+/** A parsed {@link TaskPayloadSchema}. */
 export type TaskPayload = z.infer<typeof TaskPayloadSchema>;

@@ -149,6 +149,7 @@ export const campaignMachine = setup({
     planning: {
       on: { PAUSE: { actions: assign({ pauseRequested: true }) } },
       invoke: {
+        id: 'planBatch',
         src: 'planBatch',
         input: ({ context }) => ({
           batchIndex: context.batchIndex,
@@ -161,6 +162,7 @@ export const campaignMachine = setup({
     gating: {
       on: { PAUSE: { actions: assign({ pauseRequested: true }) } },
       invoke: {
+        id: 'gateBatch',
         src: 'gateBatch',
         input: ({ context }) => ({ proposals: context.proposals }),
         onDone: {
@@ -173,6 +175,7 @@ export const campaignMachine = setup({
     running: {
       on: { PAUSE: { actions: assign({ pauseRequested: true }) } },
       invoke: {
+        id: 'runBatch',
         src: 'runBatch',
         input: ({ context }) => ({ proposals: context.approved }),
         onDone: { target: 'recording' },
@@ -182,6 +185,7 @@ export const campaignMachine = setup({
     recording: {
       on: { PAUSE: { actions: assign({ pauseRequested: true }) } },
       invoke: {
+        id: 'recordBatch',
         src: 'recordBatch',
         input: ({ context }) => ({ batchIndex: context.batchIndex }),
         onDone: {

@@ -208,6 +208,7 @@ export const experimentMachine = setup({
   states: {
     acquiring: {
       invoke: {
+        id: 'acquireDevice',
         src: 'acquireDevice',
         input: ({ context }) => ({
           kind: currentStep(context).device,
@@ -227,6 +228,7 @@ export const experimentMachine = setup({
     running: {
       entry: assign({ tries: ({ context }) => context.tries + 1 }),
       invoke: {
+        id: 'deviceStep',
         src: 'deviceStep',
         input: ({ context }) => ({
           commandId: commandIdFor(context.experimentId, currentStep(context).name, context.attempt),
@@ -308,6 +310,7 @@ export const experimentMachine = setup({
     },
     measuring: {
       invoke: {
+        id: 'evaluateOutput',
         src: 'evaluateOutput',
         input: ({ context }) => ({ expression: context.protocol.output, scope: scopeOf(context) }),
         onDone: { target: 'succeeded', actions: assign({ values: ({ event }) => event.output }) },

@@ -31,7 +31,8 @@ function explore(
   const taken = new Set<string>();
   for (const { state, transitions } of Object.values(adjacency)) {
     reached.add(String(state.value));
-    for (const { event } of Object.values(transitions)) taken.add(`${String(state.value)} ${event.type}`);
+    for (const edge of Object.values(transitions) as Array<{ event: EventObject }>)
+      taken.add(`${String(state.value)} ${edge.event.type}`);
   }
   return { paths: getShortestPaths(machine, options), reached, taken };
 }

@@ -6,6 +6,10 @@ import { createRng, ScaledClock } from '../../contracts/index.ts';
 import { type JournalEntry, openFileJournal } from '../../devices/index.ts';
 import { type EmbeddedBroker, Store, startBroker, startCampaign } from '../../runtime/index.ts';
 import { runs } from '../fuzz/support/commands.ts';
+
+/** Full sizes under `npm run test:chaos` run for minutes, not seconds. */
+const sizedTimeout = runs(60_000, 600_000);
+
 import { exampleCampaign } from '../support/campaigns.ts';
 
 const opened: EmbeddedBroker[] = [];
@@ -74,59 +78,63 @@ describe('chaos at the broker', () => {
     expect(records.filter((r) => r.type === 'command.sent' && r.commandId === commandId)).toHaveLength(2);
   });
 
-  it(`the broker killed and restarted at random moments of a campaign: nothing lost, no action repeated`, async () => {
-    const restarts = runs(8, 20);
-    const budget = runs(24, 50);
-    let broker = await startBroker({ port: 0 });
-    const port = broker.port;
-    const { campaign, source } = exampleCampaign('colour-mixing', {
-      lab: 'chaos-restarts',
-      budget: { experiments: budget },
-      simulators: [
-        { kind: 'liquid-handler', count: 2, durationScale: 0.1 },
-        { kind: 'plate-reader', count: 2, durationScale: 0.1 },
-      ],
-    });
-    // 100×: a client's 0.5–1 s reconnect is 50–100 s of simulated time, well inside the steps' timeouts.
-    const session = await startCampaign(campaign, source, {
-      brokerUrl: broker.url,
-      runsDir: mkdtempSync(join(tmpdir(), 'labloop-chaos-')),
-      clock: new ScaledClock(100),
-    });
-    const rng = createRng(20261122);
-    let finished = false;
-    void session.done.finally(() => (finished = true));
-    let done = 0;
-    while (done < restarts && !finished) {
-      await new Promise((resolve) => setTimeout(resolve, 150 + rng.int(450)));
-      await broker.close();
-      await new Promise((resolve) => setTimeout(resolve, 20 + rng.int(200)));
-      broker = await startBroker({ port });
-      done += 1;
-    }
-    opened.push(broker);
-    const summary = await session.done;
-    const store = new Store(join(summary.runDir, 'store.sqlite'));
-    const experiments = store.experiments(summary.campaignId);
-    store.close();
-    const entries = await journals(summary.runDir, [
-      'liquid-handler-1',
-      'liquid-handler-2',
-      'plate-reader-1',
-      'plate-reader-2',
-    ]);
-    const failures = experiments.filter((e) => e.status === 'failed').map((e) => e.error?.code);
-    console.log(
-      `broker chaos: ${done} restarts during ${budget} experiments → ${summary.succeeded} succeeded, ${summary.failed} failed (${failures.join(', ') || 'none'}), ${repeatedActions(entries).length} repeated actions`,
-    );
-    expect(done).toBe(restarts);
-    expect(experiments).toHaveLength(budget);
-    expect(experiments.every((e) => e.status === 'succeeded' || e.status === 'failed')).toBe(true);
-    expect(repeatedActions(entries)).toEqual([]);
-    expect(
-      entries.some(
-        (e) => e.type === 'finish' && e.outcome.type === 'fault' && e.outcome.error.code === 'WellOccupied',
-      ),
-    ).toBe(false);
-  });
+  it(
+    `the broker killed and restarted at random moments of a campaign: nothing lost, no action repeated`,
+    async () => {
+      const restarts = runs(8, 20);
+      const budget = runs(24, 50);
+      let broker = await startBroker({ port: 0 });
+      const port = broker.port;
+      const { campaign, source } = exampleCampaign('colour-mixing', {
+        lab: 'chaos-restarts',
+        budget: { experiments: budget },
+        simulators: [
+          { kind: 'liquid-handler', count: 2, durationScale: 0.1 },
+          { kind: 'plate-reader', count: 2, durationScale: 0.1 },
+        ],
+      });
+      // 100×: a client's 0.5–1 s reconnect is 50–100 s of simulated time, well inside the steps' timeouts.
+      const session = await startCampaign(campaign, source, {
+        brokerUrl: broker.url,
+        runsDir: mkdtempSync(join(tmpdir(), 'labloop-chaos-')),
+        clock: new ScaledClock(100),
+      });
+      const rng = createRng(20261122);
+      let finished = false;
+      void session.done.finally(() => (finished = true));
+      let done = 0;
+      while (done < restarts && !finished) {
+        await new Promise((resolve) => setTimeout(resolve, 150 + rng.int(450)));
+        await broker.close();
+        await new Promise((resolve) => setTimeout(resolve, 20 + rng.int(200)));
+        broker = await startBroker({ port });
+        done += 1;
+      }
+      opened.push(broker);
+      const summary = await session.done;
+      const store = new Store(join(summary.runDir, 'store.sqlite'));
+      const experiments = store.experiments(summary.campaignId);
+      store.close();
+      const entries = await journals(summary.runDir, [
+        'liquid-handler-1',
+        'liquid-handler-2',
+        'plate-reader-1',
+        'plate-reader-2',
+      ]);
+      const failures = experiments.filter((e) => e.status === 'failed').map((e) => e.error?.code);
+      console.log(
+        `broker chaos: ${done} restarts during ${budget} experiments → ${summary.succeeded} succeeded, ${summary.failed} failed (${failures.join(', ') || 'none'}), ${repeatedActions(entries).length} repeated actions`,
+      );
+      expect(done).toBe(restarts);
+      expect(experiments).toHaveLength(budget);
+      expect(experiments.every((e) => e.status === 'succeeded' || e.status === 'failed')).toBe(true);
+      expect(repeatedActions(entries)).toEqual([]);
+      expect(
+        entries.some(
+          (e) => e.type === 'finish' && e.outcome.type === 'fault' && e.outcome.error.code === 'WellOccupied',
+        ),
+      ).toBe(false);
+    },
+    sizedTimeout,
+  );
 });

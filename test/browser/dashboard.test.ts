@@ -48,7 +48,9 @@ interface PageGlobals {
     callback: () => void,
   ) => { observe(target: unknown, options: Record<string, boolean>): void };
   axe: {
-    run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }>;
+    run(options: {
+      resultTypes: string[];
+    }): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }>;
   };
 }
 
@@ -66,12 +68,18 @@ let session: CampaignSession;
 let server: DashboardServer;
 let browser: Browser;
 let contexts: BrowserContext[] = [];
+/** One page per person, made together up front: a phone without a token, alice, bob, the lobby screen, dark alice. */
+let anonymous!: Page;
+let alice!: Page;
+let bob!: Page;
+let lobby!: Page;
+let night!: Page;
 const halts = new Map<string, Record<string, unknown>>();
 
 async function phone(options: { colorScheme?: 'light' | 'dark'; width?: number } = {}): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 390, height: 844 },
-    deviceScaleFactor: 2,
+    deviceScaleFactor: 1,
     isMobile: true,
     hasTouch: true,
     colorScheme: options.colorScheme ?? 'light',
@@ -88,11 +96,11 @@ async function shoot(page: Page, name: string): Promise<void> {
 
 /** axe-core's serious and critical violations on the page as it is now. */
 async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ content: axeSource });
   // Page functions are sent to the browser as source, so each one names its globals itself.
   const result = await page.evaluate(async () => {
     const { axe } = globalThis as unknown as PageGlobals;
-    return (await axe.run()).violations;
+    return (await axe.run({ resultTypes: ['violations'] })).violations;
   });
   return result
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -174,6 +182,13 @@ describe.skipIf(!available)(
         headless: true,
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
       });
+      [anonymous, alice, bob, lobby, night] = await Promise.all([
+        phone(),
+        phone(),
+        phone(),
+        phone(),
+        phone({ colorScheme: 'dark' }),
+      ]);
     });
 
     afterAll(async () => {
@@ -190,7 +205,7 @@ describe.skipIf(!available)(
     });
 
     it('refuses without a token: no data in the page, 401 from the API', async () => {
-      const page = await phone();
+      const page = anonymous;
       await open(page, undefined);
       await expect(page.locator('#refused h2').textContent()).resolves.toBe('Access refused');
       expect(await page.evaluate(async () => (await fetch('/api/state')).status)).toBe(401);
@@ -200,7 +215,7 @@ describe.skipIf(!available)(
     });
 
     it('loads with the token, drops it from the address bar and shows every device live', async () => {
-      const page = await phone();
+      const page = alice;
       await open(page, tokens[0]?.token);
       expect(page.url()).not.toContain('token');
       await expect(pill(page, 'liquid-handler-1').textContent()).resolves.toBe('idle');
@@ -217,15 +232,16 @@ describe.skipIf(!available)(
           ),
         ).toBeLessThanOrEqual(width);
       }
+      await page.setViewportSize({ width: 390, height: 844 });
     });
 
     it('an approver approves the pending proposals; they run and device status changes appear live', async () => {
-      const page = await phone();
+      const page = alice;
       await open(page, tokens[0]?.token, '#/approvals');
       await page.locator('[data-approval]').nth(3).waitFor();
       await shoot(page, '2-approvals');
       expect(await accessibilityProblems(page)).toEqual([]);
-      const watcher = await phone();
+      const watcher = lobby;
       await open(watcher, tokens[2]?.token);
       const seen = watcher.evaluate(
         () =>
@@ -252,7 +268,7 @@ describe.skipIf(!available)(
     });
 
     it('a viewer sees no controls and the server refuses its actions (403)', async () => {
-      const page = await phone();
+      const page = lobby;
       await open(page, tokens[2]?.token);
       await expect(page.getByRole('button', { name: 'Pause' }).count()).resolves.toBe(0);
       const status = await page.evaluate(async (token) => {
@@ -267,13 +283,13 @@ describe.skipIf(!available)(
     });
 
     it('an operator pauses (at the next safe point) and resumes the campaign', async () => {
-      const operator = await phone();
+      const operator = bob;
       await open(operator, tokens[1]?.token);
       await operator.getByRole('button', { name: 'Pause' }).click();
       await confirm(operator, 'refilling the blue reservoir');
       await operator.locator('.pill', { hasText: 'pause requested' }).first().waitFor();
       await expect(operator.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
-      const approver = await phone();
+      const approver = alice;
       await open(approver, tokens[0]?.token);
       expect(await approveAll(approver)).toBe(4);
       await operator
@@ -300,7 +316,7 @@ describe.skipIf(!available)(
     });
 
     it('an emergency stop puts every simulated device in its safe state and the phone shows it', async () => {
-      const operator = await phone();
+      const operator = bob;
       await open(operator, tokens[1]?.token);
       await operator.getByRole('button', { name: 'Emergency stop' }).click();
       await confirm(operator, 'smoke near the liquid handler');
@@ -326,7 +342,7 @@ describe.skipIf(!available)(
     });
 
     it('is an installable PWA whose shell opens offline', async () => {
-      const page = await phone();
+      const page = lobby;
       await open(page, tokens[2]?.token);
       const cdp = await page.context().newCDPSession(page);
       const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
@@ -353,7 +369,7 @@ describe.skipIf(!available)(
 
     it('keeps serving the ended campaign, in dark mode too', async () => {
       await session.done;
-      const page = await phone({ colorScheme: 'dark' });
+      const page = night;
       await open(page, tokens[0]?.token);
       await page.locator('.pill', { hasText: 'aborted' }).first().waitFor();
       await shoot(page, '8-lab-dark');

@@ -7,7 +7,13 @@ import {
   parseWith,
   type RunEventBody,
 } from '../contracts/index.ts';
-import type { Observation, Planner, PlannerState, Proposal } from '../planners/index.ts';
+import {
+  type Observation,
+  type Planner,
+  PlannerSpecSchema,
+  type PlannerState,
+  type Proposal,
+} from '../planners/index.ts';
 import type { AuditRecord } from './audit-log.ts';
 import { parseCampaign } from './campaign-file.ts';
 import { type CampaignSummary, type RunOptions, runCampaign } from './campaign-runner.ts';
@@ -226,12 +232,7 @@ export async function replayRun(
 ): Promise<ReplayReport> {
   const recording = readRecording(dir);
   const campaign = parseCampaign(recording.source, `${dir}/campaign.yaml`);
-  const planner = recordedPlanner(recording, {
-    space: campaign.space,
-    objectives: campaign.objectives,
-    planner: campaign.planner,
-    seed: recording.seed,
-  });
+  const planner = recordedPlanner(recording, PlannerSpecSchema.parse({ ...campaign, seed: recording.seed }));
   const summary = await runCampaign(campaign, recording.source, {
     port: 0,
     runsDir: mkdtempSync(join(tmpdir(), 'labloop-replay-')),

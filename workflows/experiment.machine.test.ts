@@ -6,9 +6,8 @@ import {
   type DeviceStepOutput,
   type ExperimentInput,
   experimentMachine,
-  labwareFor,
-  StepFaultError,
 } from './experiment.machine.ts';
+import { labwareFor, StepFaultError } from './protocol.ts';
 
 const step = (name: string, extra: Partial<ProtocolStep> = {}): ProtocolStep => ({
   name,

@@ -2,3 +2,4 @@ export * from './campaign.machine.ts';
 export * from './errors.ts';
 export * from './experiment.machine.ts';
 export * from './expressions.ts';
+export * from './protocol.ts';

@@ -2,7 +2,8 @@ import { getAdjacencyMap, getShortestPaths, getStateNodes } from '@xstate/graph'
 import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine, EventObject } from 'xstate';
 import { campaignMachine } from './campaign.machine.ts';
-import { experimentMachine, StepFaultError } from './experiment.machine.ts';
+import { experimentMachine } from './experiment.machine.ts';
+import { StepFaultError } from './protocol.ts';
 
 /**
  * Model-based tests: @xstate/graph walks each machine's state space with every event it can receive — the

@@ -6,7 +6,7 @@ import { ContractError } from '../../contracts/index.ts';
 import { parseCampaign } from '../../runtime/index.ts';
 import { runs } from './support/commands.ts';
 
-const FILES = runs(1_000, 10_000);
+const FILES = runs(500, 10_000);
 const examples = ['colour-mixing', 'lattice-toughness'].map((name) =>
   readFileSync(new URL(`../../examples/${name}.yaml`, import.meta.url), 'utf8'),
 );

@@ -125,6 +125,9 @@ describe('campaign machine, model-based', () => {
     );
     // Root-level operator transitions are defined on the machine itself and taken from every state.
     expect(missing).toEqual([]);
+    console.log(
+      `model: campaign machine, ${definedTransitions(campaignMachine).length} defined transitions (eventless included), ${reached.size} states reached`,
+    );
     for (const event of ['PAUSE', 'RESUME', 'STOP', 'ABORT'])
       expect([...taken].some((k) => k.endsWith(` ${event}`))).toBe(true);
   });
@@ -185,5 +188,8 @@ describe('experiment machine, model-based', () => {
       (t) => t.event !== 'always' && ![...taken].some((k) => k === `${t.state} ${t.event}`),
     );
     expect(missing).toEqual([]);
+    console.log(
+      `model: experiment machine, ${definedTransitions(experimentMachine).length} defined transitions (eventless included), ${reached.size} states reached`,
+    );
   });
 });

@@ -16,6 +16,7 @@ import type { CampaignSession, CampaignSummary } from '../campaign-runner.ts';
 import type { DeviceState } from '../device-bus.ts';
 import { activityOf } from './internal/activity.ts';
 import { reservedCommandOf, stepOf } from './internal/command-ids.ts';
+import { experimentChange } from './internal/experiment-changes.ts';
 
 /** How many commands each device's history keeps, and how many activity lines the feed keeps. */
 const HISTORY = 200;
@@ -115,6 +116,9 @@ export class LabView extends EventEmitter<LabViewEvents> {
       if (this.activity.length > ACTIVITY) this.activity.shift();
       if (live) this.queue({ type: 'activity', entry });
     }
+    const change = experimentChange(record);
+    if (change && 'put' in change) for (const experiment of change.put) this.putExperiment(experiment);
+    else if (change) this.patchExperiment(change.experimentId, change.patch);
     switch (record.type) {
       case 'campaign.started':
         this.startedAt = record.at;
@@ -125,50 +129,6 @@ export class LabView extends EventEmitter<LabViewEvents> {
       case 'operator.action':
         if (record.action === 'pause') this.pauseRequested = true;
         if (record.action === 'resume') this.pauseRequested = false;
-        break;
-      case 'planner.proposed':
-        for (const [i, e] of record.experiments.entries())
-          this.putExperiment({
-            experimentId: e.experimentId,
-            index: Number(/-e(\d+)$/.exec(e.experimentId)?.[1] ?? i),
-            batch: record.batch,
-            parameters: e.parameters,
-            status: 'proposed',
-            proposedAt: record.at,
-          });
-        break;
-      case 'gate.decided':
-        if (record.verdict === 'rejected')
-          this.patchExperiment(record.experimentId, {
-            status: 'rejected',
-            reason: record.reason,
-            finishedAt: record.at,
-          });
-        if (record.verdict === 'approval-needed')
-          this.patchExperiment(record.experimentId, { status: 'awaiting-approval', reason: record.reason });
-        break;
-      case 'approval.decided':
-        this.patchExperiment(
-          record.experimentId,
-          record.verdict === 'approved'
-            ? { status: 'proposed', reason: `approved by ${record.who}` }
-            : {
-                status: 'rejected',
-                reason: `rejected by ${record.who}${record.why ? `: ${record.why}` : ''}`,
-                finishedAt: record.at,
-              },
-        );
-        break;
-      case 'experiment.started':
-        this.patchExperiment(record.experimentId, { status: 'running' });
-        break;
-      case 'experiment.finished':
-        this.patchExperiment(record.experimentId, {
-          status: record.status,
-          finishedAt: record.at,
-          ...(record.values ? { values: record.values } : {}),
-          ...(record.error ? { error: record.error } : {}),
-        });
         break;
       case 'command.sent':
         this.onCommandSent(record);

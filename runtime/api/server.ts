@@ -11,7 +11,6 @@ import { dirname, join } from 'node:path';
 import {
   type AccessToken,
   ActionRequestSchema,
-  ContractError,
   type LiveMessage,
   type Principal,
   PushSubscriptionSchema,
@@ -31,6 +30,7 @@ import type { CampaignSession } from '../campaign-runner.ts';
 import { OperatorActionError } from '../errors.ts';
 import { AccessList, bearerToken, defaultTokens, may } from './access.ts';
 import { HttpError } from './errors.ts';
+import { json, readJson, SECURITY_HEADERS, validated } from './internal/http.ts';
 import { LabView } from './lab-view.ts';
 import { lanAddress } from './lan-address.ts';
 
@@ -75,58 +75,9 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-const BODY_LIMIT = 16 * 1024;
 const HEARTBEAT_MS = 15_000;
 
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
-
 let assetsOnce: Promise<DashboardAssets> | undefined;
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(text);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
-    throw new HttpError(
-      415,
-      'UnsupportedMediaType',
-      `send JSON with content-type: application/json, got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`,
-    );
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT)
-      throw new HttpError(413, 'PayloadTooLarge', `a request body may be at most ${BODY_LIMIT} bytes`);
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
-  } catch (error) {
-    throw new HttpError(400, 'BadRequest', `the body is not JSON: ${(error as Error).message}`, undefined, {
-      cause: error,
-    });
-  }
-}
-
-async function validated<T>(parse: () => Promise<T>): Promise<T> {
-  try {
-    return await parse();
-  } catch (error) {
-    if (error instanceof ContractError)
-      throw new HttpError(400, 'BadRequest', error.message, error.issues, { cause: error });
-    throw error;
-  }
-}
 
 /** Replays what the run's audit log already holds (a resumed run) into the view and the inbox, notifying no one. */
 function replayLog(file: string, view: LabView, alerts: AlertCenter): void {

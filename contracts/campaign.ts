@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DesignSpaceSchema, IdentifierSchema, ObjectiveSchema } from './design-space.ts';
+import { ConstraintSchema, DesignSpaceSchema, IdentifierSchema, ObjectiveSchema } from './design-space.ts';
 import { SlugSchema } from './device.ts';
 
 /**
@@ -171,6 +171,8 @@ export const CampaignSchema = z
     description: z.string().optional(),
     space: DesignSpaceSchema,
     objectives: z.array(ObjectiveSchema).length(1, 'exactly one objective is supported by the local runtime'),
+    /** Sums of parameters (mixtures) and bounds on measured outcomes; the planner keeps to them. */
+    constraints: z.array(ConstraintSchema).default([]),
     budget: z.object({
       experiments: z.int().min(1).max(100_000),
       /** Stops the campaign once this many experiments have failed. */

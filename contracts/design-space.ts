@@ -64,6 +64,51 @@ export const DesignSpaceSchema = z
   });
 export type DesignSpace = z.infer<typeof DesignSpaceSchema>;
 
+/**
+ * Parameters whose values must add up to `equals`: the fractions of a mixture, or volumes topped up to a total.
+ * Every parameter named must be a linear-scale continuous parameter of the space, in at most one sum.
+ *
+ * @example
+ * { type: 'sum', parameters: ['red', 'yellow', 'blue'], equals: 1 }
+ */
+export const SumConstraintSchema = z.object({
+  type: z.literal('sum'),
+  parameters: z
+    .array(IdentifierSchema)
+    .min(2, 'a sum constraint needs at least two parameters')
+    .refine((names) => new Set(names).size === names.length, 'parameters must be distinct'),
+  equals: z.number(),
+});
+export type SumConstraint = z.infer<typeof SumConstraintSchema>;
+
+/**
+ * A measured outcome that must stay within bounds for an experiment to count (a purity of at least 0.9, a
+ * cost of at most 5): the planner models it and proposes where it is likely to hold. Observations then carry
+ * its value next to the objectives'.
+ *
+ * @example
+ * { type: 'outcome', name: 'purity', atLeast: 0.9 }
+ */
+export const OutcomeConstraintSchema = z
+  .object({
+    type: z.literal('outcome'),
+    name: IdentifierSchema,
+    atLeast: z.number().optional(),
+    atMost: z.number().optional(),
+  })
+  .refine((c) => c.atLeast !== undefined || c.atMost !== undefined, {
+    message: 'an outcome constraint needs atLeast, atMost or both',
+  })
+  .refine((c) => c.atLeast === undefined || c.atMost === undefined || c.atLeast <= c.atMost, {
+    message: 'atLeast must not exceed atMost',
+    path: ['atMost'],
+  });
+export type OutcomeConstraint = z.infer<typeof OutcomeConstraintSchema>;
+
+/** A constraint of a campaign: on parameters (`sum`) or on measured outcomes (`outcome`). */
+export const ConstraintSchema = z.discriminatedUnion('type', [SumConstraintSchema, OutcomeConstraintSchema]);
+export type Constraint = z.infer<typeof ConstraintSchema>;
+
 /** What to optimise. `target` stops the campaign once the best value reaches it. */
 export const ObjectiveSchema = z.object({
   name: IdentifierSchema,

@@ -1,4 +1,10 @@
-import { type DesignSpace, type Objective, type ParameterValues, pointError } from '../contracts/index.ts';
+import {
+  type DesignSpace,
+  type Objective,
+  type OutcomeConstraint,
+  type ParameterValues,
+  pointError,
+} from '../contracts/index.ts';
 import { InvalidObservationError, InvalidRequestError } from './errors.ts';
 import type { Observation } from './planner.ts';
 
@@ -17,6 +23,7 @@ export function checkObservations(
   space: DesignSpace,
   objectives: readonly Objective[],
   observations: readonly Observation[],
+  outcomes: readonly OutcomeConstraint[] = [],
 ): Observation[] {
   if (!Array.isArray(observations))
     throw new InvalidObservationError(
@@ -30,14 +37,18 @@ export function checkObservations(
     if (outside !== undefined)
       throw new InvalidObservationError(i, `point is outside the design space: ${outside}`);
     const values: Record<string, number> = {};
-    for (const objective of objectives) {
-      const v = o.values?.[objective.name];
+    const measured = [
+      ...objectives.map((ob) => ({ name: ob.name, what: 'objective' })),
+      ...outcomes.map((c) => ({ name: c.name, what: 'constrained outcome' })),
+    ];
+    for (const { name, what } of measured) {
+      const v = o.values?.[name];
       if (typeof v !== 'number' || !Number.isFinite(v))
         throw new InvalidObservationError(
           i,
-          `objective ${objective.name} must be a finite number, got ${v === undefined ? 'nothing' : describe(v)}`,
+          `${what} ${name} must be a finite number, got ${v === undefined ? 'nothing' : describe(v)}`,
         );
-      values[objective.name] = v;
+      values[name] = v;
     }
     return { parameters: { ...o.parameters }, values };
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ConstraintSchema,
   DesignSpaceSchema,
   ObjectiveSchema,
   ObjectiveValuesSchema,
@@ -7,14 +8,32 @@ import {
   ParameterValuesSchema,
   PlannerConfigSchema,
 } from '../contracts/index.ts';
+import { constraintIssues } from './constraints.ts';
 
-/** What `createPlanner` takes: the design space, objectives and planner sections of a campaign file, plus a seed. */
-export const PlannerSpecSchema = z.object({
-  space: DesignSpaceSchema,
-  objectives: z.array(ObjectiveSchema).min(1),
-  planner: PlannerConfigSchema,
-  seed: z.int().nonnegative().default(0),
-});
+/**
+ * What `createPlanner` takes: the design space, objectives, constraints and planner sections of a campaign
+ * file, plus a seed. `constraints` lists sums of parameters (mixtures) and bounds on measured outcomes.
+ */
+export const PlannerSpecSchema = z
+  .object({
+    space: DesignSpaceSchema,
+    objectives: z.array(ObjectiveSchema).min(1),
+    constraints: z.array(ConstraintSchema).default([]),
+    planner: PlannerConfigSchema,
+    seed: z.int().nonnegative().default(0),
+  })
+  .superRefine((spec, ctx) => {
+    const objectives = spec.objectives.map((o) => o.name);
+    for (const issue of constraintIssues(spec.space, spec.constraints, objectives))
+      ctx.addIssue({ code: 'custom', message: issue.message, path: ['constraints', ...issue.path] });
+    const outcome = spec.constraints.findIndex((c) => c.type === 'outcome');
+    if (outcome >= 0 && spec.planner.strategy === 'bo' && spec.planner.acquisition === 'ucb')
+      ctx.addIssue({
+        code: 'custom',
+        message: 'outcome constraints need the logei acquisition (constrained expected improvement), got ucb',
+        path: ['planner', 'acquisition'],
+      });
+  });
 export type PlannerSpec = z.infer<typeof PlannerSpecSchema>;
 export type PlannerSpecInput = z.input<typeof PlannerSpecSchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createRng, type ParameterValues, type Rng } from '../contracts/index.ts';
+import { createConstrainedDecoder, outcomeConstraints } from './constraints.ts';
 import { checkAsk, checkObservations } from './observations.ts';
 import {
   type Observation,
@@ -27,6 +28,7 @@ export type RandomPlannerState = z.infer<typeof RandomPlannerStateSchema>;
 export class RandomPlanner implements Planner {
   readonly strategy = 'random';
   private readonly encoding: SpaceEncoding;
+  private readonly decode: (unit: ArrayLike<number>) => ParameterValues;
   private readonly rng: Rng;
   private readonly told: Observation[];
 
@@ -35,6 +37,7 @@ export class RandomPlanner implements Planner {
     saved?: Pick<RandomPlannerState, 'rng' | 'observations'>,
   ) {
     this.encoding = createSpaceEncoding(spec.space);
+    this.decode = createConstrainedDecoder(spec.space, spec.constraints);
     this.rng = createRng(saved?.rng ?? spec.seed);
     this.told = saved ? saved.observations.map((o) => ({ ...o })) : [];
   }
@@ -47,12 +50,19 @@ export class RandomPlanner implements Planner {
     checkAsk(this.spec.space, count, pending);
     return Array.from({ length: count }, () => {
       const unit = Array.from({ length: this.encoding.dimension }, () => this.rng.next());
-      return { parameters: this.encoding.decode(unit) };
+      return { parameters: this.decode(unit) };
     });
   }
 
   tell(observations: readonly Observation[]): void {
-    this.told.push(...checkObservations(this.spec.space, this.spec.objectives, observations));
+    this.told.push(
+      ...checkObservations(
+        this.spec.space,
+        this.spec.objectives,
+        observations,
+        outcomeConstraints(this.spec.constraints),
+      ),
+    );
   }
 
   toJSON(): RandomPlannerState {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createRng, type ParameterValues } from '../contracts/index.ts';
+import { createConstrainedDecoder, outcomeConstraints } from './constraints.ts';
 import { PlannerStateError } from './errors.ts';
 import { checkAsk, checkObservations } from './observations.ts';
 import {
@@ -29,6 +30,7 @@ export type SobolPlannerState = z.infer<typeof SobolPlannerStateSchema>;
 export class SobolPlanner implements Planner {
   readonly strategy = 'sobol';
   private readonly encoding: SpaceEncoding;
+  private readonly decode: (unit: ArrayLike<number>) => ParameterValues;
   private readonly sequence: SobolSequence;
   private readonly told: Observation[];
 
@@ -37,6 +39,7 @@ export class SobolPlanner implements Planner {
     saved?: Pick<SobolPlannerState, 'sobol' | 'observations'>,
   ) {
     this.encoding = createSpaceEncoding(spec.space);
+    this.decode = createConstrainedDecoder(spec.space, spec.constraints);
     if (saved && saved.sobol.dimension !== this.encoding.dimension)
       throw new PlannerStateError(
         `saved Sobol sequence has ${saved.sobol.dimension} dimensions, expected ${this.encoding.dimension} (one per parameter)`,
@@ -53,11 +56,18 @@ export class SobolPlanner implements Planner {
 
   async ask(count: number, pending: readonly ParameterValues[] = []): Promise<Proposal[]> {
     checkAsk(this.spec.space, count, pending);
-    return Array.from({ length: count }, () => ({ parameters: this.encoding.decode(this.sequence.next()) }));
+    return Array.from({ length: count }, () => ({ parameters: this.decode(this.sequence.next()) }));
   }
 
   tell(observations: readonly Observation[]): void {
-    this.told.push(...checkObservations(this.spec.space, this.spec.objectives, observations));
+    this.told.push(
+      ...checkObservations(
+        this.spec.space,
+        this.spec.objectives,
+        observations,
+        outcomeConstraints(this.spec.constraints),
+      ),
+    );
   }
 
   toJSON(): SobolPlannerState {

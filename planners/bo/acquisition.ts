@@ -1,5 +1,5 @@
 import type { GaussianProcess } from './gp.ts';
-import { logH } from './normal.ts';
+import { logH, logNormalCdf } from './normal.ts';
 
 /** Which acquisition function ranks candidate points. */
 export type AcquisitionKind = 'logei' | 'ucb';
@@ -7,10 +7,22 @@ export type AcquisitionKind = 'logei' | 'ucb';
 /** Options of {@link createAcquisition}. */
 export interface AcquisitionOptions {
   kind: AcquisitionKind;
-  /** Incumbent in the GP's standardised units (LogEI): the best posterior mean at an observed point. */
+  /**
+   * Incumbent in the GP's standardised units (LogEI): the best posterior mean at an observed point that meets
+   * the outcome constraints; −Infinity when none does, and then only the probability of feasibility counts.
+   */
   best: number;
+  /** Models of outcome constraints (LogEI only): the acquisition adds log P(constraint holds) for each. */
+  feasibility?: readonly FeasibilityModel[];
   /** Exploration weight β of UCB, μ + √β·σ. @default 4 */
   beta?: number;
+}
+
+/** A GP of a constrained outcome, oriented so the constraint holds where the outcome is ≥ `threshold`. */
+export interface FeasibilityModel {
+  gp: GaussianProcess;
+  /** The bound in the GP's standardised units. */
+  threshold: number;
 }
 
 /**
@@ -43,25 +55,51 @@ export function createAcquisition(gp: GaussianProcess, options: AcquisitionOptio
           gradient[i] = (dMean[i] as number) + (sqrtBeta * (dVar[i] as number)) / (2 * sigma);
       return mean + sqrtBeta * sigma;
     }
-    const z = (mean - options.best) / sigma;
-    const h = logH(z);
-    if (gradient)
-      for (let i = 0; i < dim; i++) {
-        const dSigma = (dVar[i] as number) / (2 * sigma);
-        const dz = ((dMean[i] as number) - z * dSigma) / sigma;
-        gradient[i] = h.gradient * dz + dSigma / sigma;
-      }
-    return h.value + Math.log(sigma);
+    let value = 0;
+    if (Number.isFinite(options.best)) {
+      const z = (mean - options.best) / sigma;
+      const h = logH(z);
+      if (gradient)
+        for (let i = 0; i < dim; i++) {
+          const dSigma = (dVar[i] as number) / (2 * sigma);
+          const dz = ((dMean[i] as number) - z * dSigma) / sigma;
+          gradient[i] = h.gradient * dz + dSigma / sigma;
+        }
+      value = h.value + Math.log(sigma);
+    } else if (gradient) gradient.fill(0);
+    for (const model of options.feasibility ?? []) value += logFeasibility(model, x, gradient);
+    return value;
   };
+}
+
+/** log P(g(x) ≥ threshold) under the constraint's GP, adding its gradient into `gradient`. */
+function logFeasibility(model: FeasibilityModel, x: Float64Array, gradient?: Float64Array): number {
+  const dim = model.gp.dim;
+  const dMean = new Float64Array(dim);
+  const dVar = new Float64Array(dim);
+  const { mean, variance } = gradient ? model.gp.predict(x, dMean, dVar) : model.gp.predict(x);
+  const sigma = Math.sqrt(variance);
+  const z = (mean - model.threshold) / sigma;
+  const p = logNormalCdf(z);
+  if (gradient)
+    for (let i = 0; i < dim; i++) {
+      const dSigma = (dVar[i] as number) / (2 * sigma);
+      gradient[i] = (gradient[i] as number) + (p.gradient * ((dMean[i] as number) - z * dSigma)) / sigma;
+    }
+  return p.value;
 }
 
 /**
  * The noise-aware incumbent: the largest posterior mean over the GP's first `count` training points (the real
- * observations, not fantasies), in standardised units.
+ * observations, not fantasies) for which `feasible` holds, in standardised units; −Infinity when none does.
  */
-export function incumbent(gp: GaussianProcess, count = gp.n): number {
+export function incumbent(
+  gp: GaussianProcess,
+  count = gp.n,
+  feasible: (index: number) => boolean = () => true,
+): number {
   let best = Number.NEGATIVE_INFINITY;
   for (let a = 0; a < count; a++)
-    best = Math.max(best, gp.predict(gp.x.subarray(a * gp.dim, (a + 1) * gp.dim)).mean);
+    if (feasible(a)) best = Math.max(best, gp.predict(gp.x.subarray(a * gp.dim, (a + 1) * gp.dim)).mean);
   return best;
 }

@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { createRng, type Objective, type ParameterValues, type Rng } from '../../contracts/index.ts';
+import {
+  type ConstraintMap,
+  createConstrainedDecoder,
+  createConstraintMap,
+  isFeasible,
+  outcomeConstraints,
+} from '../constraints.ts';
 import { checkAsk, checkObservations } from '../observations.ts';
 import {
   type Observation,
@@ -10,7 +17,7 @@ import {
   type Proposal,
 } from '../planner.ts';
 import { SobolSequence, SobolStateSchema } from '../sobol.ts';
-import { type AcquisitionKind, createAcquisition, incumbent } from './acquisition.ts';
+import { type AcquisitionKind, createAcquisition, type FeasibilityModel, incumbent } from './acquisition.ts';
 import { createFeatureSpace, type FeatureSpace, type UnitBox } from './features.ts';
 import { GaussianProcess } from './gp.ts';
 import { optimiseAcquisition } from './optimise-acquisition.ts';
@@ -117,6 +124,8 @@ export class BoPlanner implements Planner {
   private theta: number[] | null;
   private trustRegion: TrustRegionState | null;
   private readonly told: Observation[];
+  private readonly decode: (unit: ArrayLike<number>) => ParameterValues;
+  private readonly constraintMap: ConstraintMap;
 
   constructor(
     readonly spec: PlannerSpec,
@@ -124,6 +133,8 @@ export class BoPlanner implements Planner {
   ) {
     this.settings = boSettings(spec);
     this.features = createFeatureSpace(spec.space);
+    this.decode = createConstrainedDecoder(spec.space, spec.constraints);
+    this.constraintMap = createConstraintMap(spec.space, spec.constraints);
     this.rng = createRng(saved?.rng ?? spec.seed);
     this.sobol = saved
       ? SobolSequence.restore(saved.sobol)
@@ -147,7 +158,7 @@ export class BoPlanner implements Planner {
     const initialDone =
       this.sobol.position >= this.settings.initial || this.told.length >= this.settings.initial;
     while (proposals.length < count && (!initialDone || this.told.length < 2))
-      proposals.push({ parameters: encoding.decode(this.sobol.next()) });
+      proposals.push({ parameters: this.decode(this.sobol.next()) });
     if (proposals.length === count) return proposals;
 
     const weights = simplexWeights(this.rng, this.spec.objectives.length);
@@ -162,7 +173,10 @@ export class BoPlanner implements Planner {
       ...(this.told.length < 40 || this.told.length % 10 === 0 ? { restarts: 2 } : {}),
     });
     this.theta = Array.from(fitted.theta);
-    const best = incumbent(fitted);
+    const outcomes = outcomeConstraints(this.spec.constraints);
+    const feasible = this.told.map((o) => isFeasible(o.values, outcomes));
+    const best = incumbent(fitted, this.told.length, (a) => feasible[a] === true);
+    let feasibility = this.feasibilityModels(inputs);
     const acquisitionOptions = { kind: this.settings.acquisition, best, beta: this.settings.beta };
 
     let model = fitted;
@@ -172,6 +186,13 @@ export class BoPlanner implements Planner {
         points,
         points.map((p) => model.predict(p).mean),
       );
+      feasibility = feasibility.map(({ gp, threshold }) => ({
+        gp: gp.condition(
+          points,
+          points.map((p) => gp.predict(p).mean),
+        ),
+        threshold,
+      }));
     };
     believe(
       [...pending, ...proposals.map((p) => p.parameters)].map((v) =>
@@ -192,19 +213,60 @@ export class BoPlanner implements Planner {
       around.splice(1);
     }
     while (proposals.length < count) {
-      const optimum = optimiseAcquisition(createAcquisition(model, acquisitionOptions), this.features, {
+      const acquisition = createAcquisition(model, { ...acquisitionOptions, feasibility });
+      const optimum = optimiseAcquisition(acquisition, this.features, {
         rng: this.rng,
         around,
         ...(box ? { box } : {}),
+        ...(this.constraintMap.active ? { repair: (u: Float64Array) => this.repair(u) } : {}),
       });
-      proposals.push({ parameters: encoding.decode(optimum.unit) });
+      const parameters = encoding.decode(optimum.unit);
+      proposals.push({
+        parameters: this.constraintMap.active ? this.constraintMap.project(parameters) : parameters,
+      });
       if (proposals.length < count) believe([optimum.features]);
     }
     return proposals;
   }
 
   tell(observations: readonly Observation[]): void {
-    this.told.push(...checkObservations(this.spec.space, this.spec.objectives, observations));
+    this.told.push(
+      ...checkObservations(
+        this.spec.space,
+        this.spec.objectives,
+        observations,
+        outcomeConstraints(this.spec.constraints),
+      ),
+    );
+  }
+
+  /** A unit-cube point moved onto the sum constraints. */
+  private repair(unit: Float64Array): Float64Array {
+    const { encoding } = this.features;
+    return encoding.encode(this.constraintMap.project(encoding.decode(unit)));
+  }
+
+  /**
+   * One GP per bound of each outcome constraint, on the measured outcome oriented so that the bound holds
+   * above the threshold (Gardner et al. 2014, constrained EI). Hyperparameters are fitted afresh each ask.
+   */
+  private feasibilityModels(inputs: Float64Array[]): FeasibilityModel[] {
+    const models: FeasibilityModel[] = [];
+    for (const c of outcomeConstraints(this.spec.constraints)) {
+      const values = this.told.map((o) => o.values[c.name] as number);
+      const bounds: Array<[number, number]> = [];
+      if (c.atLeast !== undefined) bounds.push([1, c.atLeast]);
+      if (c.atMost !== undefined) bounds.push([-1, -c.atMost]);
+      for (const [sign, bound] of bounds) {
+        const gp = GaussianProcess.fit(
+          inputs,
+          values.map((v) => sign * v),
+          { rng: this.rng },
+        );
+        models.push({ gp, threshold: (bound - gp.yMean) / gp.yStd });
+      }
+    }
+    return models;
   }
 
   toJSON(): BoPlannerState {

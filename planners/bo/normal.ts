@@ -80,3 +80,19 @@ export function logH(z: number): { value: number; gradient: number } {
   // h/φ = T/(x + T) and Φ/h = R/(h/φ) = 1/T.
   return { value: logPdf + Math.log(t) - Math.log(x + t), gradient: 1 / t };
 }
+
+/**
+ * log Φ(z) and its derivative φ(z)/Φ(z), finite far into the left tail (the log probability that a constraint
+ * holds, where Φ itself underflows): for z < 0, Φ(z) = ½·erfcx(−z/√2)·e^{−z²/2}.
+ *
+ * @example
+ * logNormalCdf(-40).value // ≈ -804.6084
+ */
+export function logNormalCdf(z: number): { value: number; gradient: number } {
+  if (z >= 0) {
+    const cdf = normalCdf(z);
+    return { value: Math.log(cdf), gradient: normalPdf(z) / cdf };
+  }
+  const scaled = erfcx(-z / SQRT2);
+  return { value: Math.log(0.5 * scaled) - 0.5 * z * z, gradient: 1 / (SQRT_HALF_PI * scaled) };
+}

@@ -19,6 +19,12 @@ export interface AcquisitionSearchOptions {
   maxIterations?: number;
   /** Restricts the search to this box of the unit cube (a trust region). @default the whole cube */
   box?: UnitBox;
+  /**
+   * Maps a unit-cube point onto the feasible set (sum constraints). With it, candidates are repaired before
+   * scoring and refined by a shrinking Gaussian local search instead of L-BFGS, whose box cannot hold a sum.
+   * @default none
+   */
+  repair?: (unit: Float64Array) => Float64Array;
 }
 
 /** The best point found, in features and unit-cube coordinates, already rounded onto the design space. */
@@ -47,8 +53,8 @@ export function optimiseAcquisition(
   const candidates: Float64Array[] = [];
   const sobol = SobolSequence.create(dim, { rng });
   for (let i = 0; i < (options.rawSamples ?? 1024); i++) {
-    const u = sobol.next();
-    candidates.push(space.fromUnit(u.map((v, j) => lo(j) + v * (hi(j) - lo(j)))));
+    const u = sobol.next().map((v, j) => lo(j) + v * (hi(j) - lo(j)));
+    candidates.push(space.fromUnit(options.repair ? options.repair(u) : u));
   }
   for (const centre of options.around)
     for (let i = 0; i < (options.localSamples ?? 64); i++) {
@@ -57,7 +63,7 @@ export function optimiseAcquisition(
       const unit = Float64Array.from(centre, (u, j) =>
         Math.min(hi(j), Math.max(lo(j), u + scale * rng.normal())),
       );
-      candidates.push(space.fromUnit(unit));
+      candidates.push(space.fromUnit(options.repair ? options.repair(unit) : unit));
     }
   const global = candidates.length - options.around.length * (options.localSamples ?? 64);
   const scored = candidates.map((features, i) => ({
@@ -84,7 +90,14 @@ export function optimiseAcquisition(
     if (Number.isFinite(value) && (!best || value > best.value))
       best = { features: rounded, unit: space.toUnit(rounded), value };
   };
-  for (const start of starts) {
+  if (options.repair) {
+    const { repair } = options;
+    for (const start of starts) {
+      consider(start.features);
+      consider(localSearch(acquisition, space, start.features, repair, rng, lo, hi));
+    }
+  }
+  for (const start of options.repair ? [] : starts) {
     const { lower, upper } = space.bounds(start.features, box);
     const result = minimiseBox(
       (x, gradient) => {
@@ -108,6 +121,41 @@ export function optimiseAcquisition(
     // Every score was non-finite (a degenerate model): fall back to the first space-filling candidate.
     const features = space.round(candidates[0] ?? space.fromUnit(new Float64Array(dim).fill(0.5)));
     return { features, unit: space.toUnit(features), value: Number.NEGATIVE_INFINITY };
+  }
+  return best;
+}
+
+/**
+ * A (1+λ) search from `start` with a step that shrinks from 0.05 to 0.002 of the cube: each round tries 8
+ * Gaussian moves of the continuous coordinates, repaired onto the feasible set, and keeps the best.
+ */
+function localSearch(
+  acquisition: AcquisitionFunction,
+  space: FeatureSpace,
+  start: Float64Array,
+  repair: (unit: Float64Array) => Float64Array,
+  rng: Rng,
+  lo: (j: number) => number,
+  hi: (j: number) => number,
+): Float64Array {
+  let best = start;
+  let bestValue = acquisition(start);
+  let unit = space.toUnit(start);
+  const rounds = 30;
+  for (let round = 0; round < rounds; round++) {
+    const scale = 0.05 * (0.002 / 0.05) ** (round / (rounds - 1));
+    for (let k = 0; k < 8; k++) {
+      const moved = Float64Array.from(unit, (u, j) =>
+        space.categorical[j] ? u : Math.min(hi(j), Math.max(lo(j), u + scale * rng.normal())),
+      );
+      const features = space.fromUnit(repair(moved));
+      const value = acquisition(features);
+      if (value > bestValue) {
+        best = features;
+        bestValue = value;
+      }
+    }
+    unit = space.toUnit(best);
   }
   return best;
 }

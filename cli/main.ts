@@ -39,6 +39,7 @@ const COMMON = {
   'time-scale': { type: 'string' },
   headless: { type: 'boolean' },
   json: { type: 'boolean' },
+  credentials: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -53,6 +54,8 @@ Options:
   --broker <url>      use an external MQTT broker, e.g. mqtt://127.0.0.1:1883 (Mosquitto, EMQX)
   --port <n>          port of the embedded broker (default 1883, or a free one if taken; 0 = any free port)
   --time-scale <x>    simulated time runs x times faster than the wall clock (default 1000)
+  --credentials <f>   lab credentials file for broker logins and topic ACLs, or "run" for credentials.json in the
+                      run directory (the default with the embedded broker; docs/security.md)
   --runs-dir <dir>    where run directories are created (default ./runs)
   --headless          no dashboard and no live output; exits when the campaign ends
   --json              print one JSON summary object on stdout and nothing else there
@@ -136,7 +139,13 @@ function runOptions(values: Record<string, string | boolean | undefined>): RunOp
     (n) => n > 0,
     'a positive number',
   );
+  const credentials = values.credentials as string | undefined;
+  if (credentials === '')
+    throw new UsageError('--credentials needs a file, or "run" for one in the run directory');
   return {
+    ...(credentials === undefined
+      ? {}
+      : { credentials: credentials === 'run' ? (true as const) : credentials }),
     ...(brokerUrl === undefined ? {} : { brokerUrl }),
     ...(port === undefined ? {} : { port }),
     ...(timeScale === undefined ? {} : { timeScale }),

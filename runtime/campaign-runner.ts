@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import {
   type Campaign,
@@ -14,6 +15,7 @@ import { startSimulators } from '../simulators/index.ts';
 import { type CampaignOutput, campaignMachine, type StopReason } from '../workflows/index.ts';
 import { ApprovalDesk } from './approvals.ts';
 import { type EmbeddedBroker, startBroker } from './broker.ts';
+import { type BrokerAuth, brokerAuthFor, ensureLabCredentials, type LabCredentials } from './broker-auth.ts';
 import { campaignActors } from './campaign-actors.ts';
 import { parseCampaign } from './campaign-file.ts';
 import { DeviceBus } from './device-bus.ts';
@@ -74,6 +76,13 @@ export interface RunOptions {
   onNotice?: (message: string) => void;
   /** Uses this planner instead of the campaign file's (a replay feeds the recorded proposals back). */
   planner?: Planner;
+  /**
+   * A lab credentials file (docs/security.md), or `true` for `credentials.json` in the run directory, generated on
+   * the first run and read back on resume. With it the embedded broker requires a login and holds every client to
+   * its own topics, and the simulated devices and the orchestrator log in with theirs.
+   * @default true with the embedded broker; none with `brokerUrl`
+   */
+  credentials?: string | true;
   /** Aborting it aborts the campaign (running experiments are cancelled, the run directory stays resumable). */
   signal?: AbortSignal;
 }
@@ -108,14 +117,17 @@ export async function resumeCampaign(
   return (await reopenCampaign(dir, options)).done;
 }
 
-async function openBroker(options: RunOptions): Promise<{ url: string; broker?: EmbeddedBroker }> {
+async function openBroker(
+  options: RunOptions,
+  auth?: BrokerAuth,
+): Promise<{ url: string; broker?: EmbeddedBroker }> {
   if (options.brokerUrl) return { url: options.brokerUrl };
   try {
-    const broker = await startBroker({ port: options.port ?? 1883 });
+    const broker = await startBroker({ port: options.port ?? 1883, auth });
     return { url: broker.url, broker };
   } catch (error) {
     if (options.port !== undefined) throw error;
-    const broker = await startBroker({ port: 0 });
+    const broker = await startBroker({ port: 0, auth });
     options.onNotice?.(`port 1883 is taken; the embedded broker listens on ${broker.url}`);
     return { url: broker.url, broker };
   }
@@ -228,7 +240,19 @@ async function open(run: {
     for (const cleanup of cleanups.splice(0)) await cleanup();
   };
   try {
-    const { url, broker } = await openBroker(options);
+    // The embedded broker always requires logins; an external broker's own security applies to it.
+    const wanted = options.credentials ?? (options.brokerUrl ? undefined : true);
+    const credentials: LabCredentials | undefined =
+      wanted === undefined
+        ? undefined
+        : ensureLabCredentials(
+            wanted === true ? join(runDir.dir, 'credentials.json') : wanted,
+            campaign.lab,
+            campaign.simulators.flatMap((s) =>
+              Array.from({ length: s.count }, (_, i) => `${s.kind}-${i + 1}`),
+            ),
+          );
+    const { url, broker } = await openBroker(options, credentials && (await brokerAuthFor(credentials)));
     if (broker) cleanups.unshift(() => broker.close());
     const lab = await startSimulators({
       brokerUrl: url,
@@ -237,6 +261,7 @@ async function open(run: {
       seed,
       simulators: campaign.simulators,
       journalDir: runDir.journalDir,
+      credentials: credentials?.devices,
       // At least 2 wall seconds between heartbeats however fast simulated time runs: cheap, and a broker restart or
       // a reconnect (about a second) does not look like a dead device.
       heartbeat: Math.max(30, clock instanceof ScaledClock ? 2 * clock.speed : 0),
@@ -247,6 +272,7 @@ async function open(run: {
       labId: campaign.lab,
       clock,
       clientId: `labloop-${campaignId}`,
+      ...credentials?.orchestrator,
     }).catch((error: Error) => {
       throw new BrokerError(error.message, { cause: error });
     });

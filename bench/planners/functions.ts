@@ -64,3 +64,89 @@ export const hartmann6: TestFunction = {
     return -sum;
   },
 };
+
+function cube(d: number, low: number, high: number): DesignSpace {
+  return Array.from({ length: d }, (_, i) => ({
+    name: `x${i + 1}`,
+    type: 'continuous' as const,
+    low,
+    high,
+    scale: 'linear' as const,
+  }));
+}
+
+function coordinates(values: ParameterValues, d: number): number[] {
+  return Array.from({ length: d }, (_, i) => values[`x${i + 1}`] as number);
+}
+
+/**
+ * Ackley in `d` dimensions on [−5, 10]^d (the box of the TuRBO and BoTorch benchmarks, which puts the minimum
+ * off-centre): global minimum 0 at the origin, surrounded by a regular field of local minima.
+ */
+export function ackley(d: number): TestFunction {
+  return {
+    name: `ackley${d}`,
+    space: cube(d, -5, 10),
+    minimum: 0,
+    evaluate(values) {
+      const x = coordinates(values, d);
+      const squares = x.reduce((s, v) => s + v * v, 0) / d;
+      const cosines = x.reduce((s, v) => s + Math.cos(2 * Math.PI * v), 0) / d;
+      return -20 * Math.exp(-0.2 * Math.sqrt(squares)) - Math.exp(cosines) + 20 + Math.E;
+    },
+  };
+}
+
+/** Levy in `d` dimensions on [−10, 10]^d: global minimum 0 at (1, …, 1), many local minima. */
+export function levy(d: number): TestFunction {
+  return {
+    name: `levy${d}`,
+    space: cube(d, -10, 10),
+    minimum: 0,
+    evaluate(values) {
+      const w = coordinates(values, d).map((v) => 1 + (v - 1) / 4);
+      const first = w[0] as number;
+      const last = w[d - 1] as number;
+      let sum = Math.sin(Math.PI * first) ** 2;
+      for (let i = 0; i < d - 1; i++) {
+        const wi = w[i] as number;
+        sum += (wi - 1) ** 2 * (1 + 10 * Math.sin(Math.PI * wi + 1) ** 2);
+      }
+      return sum + (last - 1) ** 2 * (1 + Math.sin(2 * Math.PI * last) ** 2);
+    },
+  };
+}
+
+/** A test problem with several objectives, all minimised, and the reference point of its hypervolume. */
+export interface MultiObjectiveFunction {
+  name: string;
+  space: DesignSpace;
+  objectives: string[];
+  reference: Record<string, number>;
+  /** The largest hypervolume any set of points reaches. */
+  maxHypervolume: number;
+  evaluate(values: ParameterValues): Record<string, number>;
+}
+
+/**
+ * BraninCurrin on [0, 1]² as in BoTorch (`botorch.test_functions.multi_objective.BraninCurrin`): Branin on the
+ * rescaled square and the Currin exponential function, both minimised; reference point (18, 6), maximum
+ * hypervolume 59.36011874867746.
+ */
+export const braninCurrin: MultiObjectiveFunction = {
+  name: 'branincurrin',
+  space: cube(2, 0, 1),
+  objectives: ['branin', 'currin'],
+  reference: { branin: 18, currin: 6 },
+  maxHypervolume: 59.36011874867746,
+  evaluate(values) {
+    const [x1, x2] = coordinates(values, 2) as [number, number];
+    const b = branin.evaluate({ x1: 15 * x1 - 5, x2: 15 * x2 });
+    // Currin divides by x2; BoTorch's implementation has the same 0/0 limit handled by the exp factor → 0.
+    const factor = x2 === 0 ? 1 : 1 - Math.exp(-1 / (2 * x2));
+    const currin =
+      (factor * (2300 * x1 ** 3 + 1900 * x1 ** 2 + 2092 * x1 + 60)) /
+      (100 * x1 ** 3 + 500 * x1 ** 2 + 4 * x1 + 20);
+    return { branin: b, currin };
+  },
+};

@@ -1,38 +1,50 @@
 /**
- * Planner benchmark: simple regret vs evaluations of `bo`, `sobol` and `random` on Branin and Hartmann-6
- * (median and interquartile range over seeds), and the planning time of one `bo` proposal at n = 50, 100, 200
- * observations in 6-D. Prints tables and writes JSON under bench-results/.
+ * Planner benchmark: simple regret (or hypervolume) against evaluations for `bo`, `sobol` and `random` on
+ * Branin, Hartmann-6, Levy-5, Ackley-10/20, BraninCurrin and the real datasets in ../shared/datasets (median and
+ * interquartile range over seeds), and the planning time of one `bo` proposal at n = 50, 100, 200, 500
+ * observations in 6-D. Prints tables, writes JSON under bench-results/ and SVG curves to docs/img/.
  *
- *   npm run bench:planners -- --quick            # 5 seeds
- *   npm run bench:planners -- --seeds 20         # more seeds (15 by default)
- *   npm run bench:planners -- --strategies bo,sobol --functions branin
+ *   npm run bench:planners                      # quick: 3 seeds, no Ackley (a few minutes)
+ *   npm run bench:planners -- --full            # 20 seeds, every problem (hours: see docs/benchmarks.md)
+ *   npm run bench:planners -- --seeds 10 --problems branin,hartmann6 --strategies bo
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { type ParameterValues, systemClock } from '../../contracts/index.ts';
-import { createPlanner, type PlannerState, restorePlanner } from '../../planners/index.ts';
-import { branin, hartmann6, type TestFunction } from './functions.ts';
+import {
+  createPlanner,
+  hypervolume,
+  type Observation,
+  type PlannerState,
+  restorePlanner,
+} from '../../planners/index.ts';
+import { hartmann6 } from './functions.ts';
+import { type Problem, problems } from './problems.ts';
+import { lineChart } from './svg.ts';
 
 const { values: args } = parseArgs({
   options: {
+    full: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     seeds: { type: 'string' },
-    strategies: { type: 'string', default: 'bo,bo-ucb,sobol,random' },
-    functions: { type: 'string', default: 'branin,hartmann6' },
+    strategies: { type: 'string', default: 'bo,sobol,random' },
+    problems: { type: 'string' },
+    timing: { type: 'string' },
     out: { type: 'string', default: 'bench-results' },
+    svg: { type: 'string', default: 'docs/img' },
   },
 });
-const seeds = Number(args.seeds ?? (args.quick ? 5 : 15));
-type Strategy = 'bo' | 'bo-ucb' | 'sobol' | 'random';
+const full = args.full === true;
+const seeds = Number(args.seeds ?? (full ? 20 : 3));
+type Strategy = 'bo' | 'sobol' | 'random';
 const strategies = (args.strategies ?? '').split(',') as Strategy[];
-const BUDGETS: Record<string, { budget: number; checkpoints: number[]; threshold: number }> = {
-  branin: { budget: 40, checkpoints: [10, 20, 25, 30, 40], threshold: 1e-3 },
-  hartmann6: { budget: 100, checkpoints: [25, 50, 75, 100], threshold: 0.02 },
-};
-const functions = [branin, hartmann6].filter((f) => (args.functions ?? '').split(',').includes(f.name));
-// `--functions none` runs only the timing.
+const suite = problems();
+const chosen = suite.list.filter((p) =>
+  args.problems ? args.problems.split(',').includes(p.name) : full || p.quick,
+);
+const timingSizes = (args.timing ?? '50,100,200,500').split(',').filter(Boolean).map(Number);
 
 function quantile(sorted: readonly number[], q: number): number {
   const pos = (sorted.length - 1) * q;
@@ -46,72 +58,128 @@ function summary(values: readonly number[]): { median: number; q25: number; q75:
   return { median: quantile(sorted, 0.5), q25: quantile(sorted, 0.25), q75: quantile(sorted, 0.75) };
 }
 
-/** Runs one campaign; returns the best-so-far regret after each evaluation and the mean ask time. */
-async function run(fn: TestFunction, strategy: Strategy, seed: number, budget: number) {
+/** Runs one campaign; returns the progress (regret or hypervolume) after each evaluation and ms per proposal. */
+async function run(problem: Problem, strategy: Strategy, seed: number) {
+  const objectives = problem.objectives.map((name) => ({ name, goal: 'minimise' as const }));
   const planner = createPlanner({
-    space: fn.space,
-    objectives: [{ name: 'f', goal: 'minimise' }],
-    // `bo-ucb` is `bo` with the UCB acquisition (β = 4) instead of the default LogEI.
-    planner: strategy === 'bo-ucb' ? { strategy: 'bo', acquisition: 'ucb', beta: 4 } : { strategy },
+    space: problem.space,
+    objectives,
+    constraints: problem.constraints,
+    planner: { strategy, batch: problem.batch },
     seed,
   });
-  const regret: number[] = [];
+  const progress: number[] = [];
+  const observed: Observation[] = [];
   let best = Number.POSITIVE_INFINITY;
   let askMs = 0;
-  while (regret.length < budget) {
+  while (progress.length < problem.budget) {
+    const count = Math.min(problem.batch, problem.budget - progress.length);
     const t0 = performance.now();
-    const [proposal] = await planner.ask(1);
+    const proposals = await planner.ask(count);
     askMs += performance.now() - t0;
-    if (!proposal) throw new Error('planner returned no proposal');
-    const value = fn.evaluate(proposal.parameters);
-    planner.tell([{ parameters: proposal.parameters, values: { f: value } }]);
-    best = Math.min(best, value);
-    regret.push(best - fn.minimum);
+    const batch = proposals.map(({ parameters }) => ({ parameters, values: problem.evaluate(parameters) }));
+    planner.tell(batch);
+    for (const o of batch) {
+      observed.push(o);
+      if (problem.metric === 'regret') {
+        best = Math.min(best, o.values.f as number);
+        progress.push(best - (problem.minimum as number));
+      } else progress.push(hypervolume(observed, objectives, problem.reference as Record<string, number>));
+    }
   }
-  return { regret, askMs: askMs / budget };
+  return { progress, msPerProposal: askMs / problem.budget };
 }
 
-const fmt = (v: number) => (v === 0 ? '0' : v < 1e-3 || v >= 1e4 ? v.toExponential(1) : v.toPrecision(3));
+const fmt = (v: number) =>
+  v === 0 ? '0' : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4 ? v.toExponential(1) : v.toPrecision(3);
+const started = performance.now();
 const results: Record<string, unknown> = {};
-for (const fn of functions) {
-  const { budget, checkpoints, threshold } = BUDGETS[fn.name] as (typeof BUDGETS)[string];
-  const perStrategy: Record<string, unknown> = {};
+if (suite.skipped.length > 0) console.log(`skipped: ${suite.skipped.join('; ')}`);
+for (const problem of chosen) {
+  const t0 = performance.now();
+  const label = problem.metric === 'regret' ? 'simple regret' : 'hypervolume';
   console.log(
-    `\n${fn.name}: simple regret, median [q25, q75] over ${seeds} seeds; evaluations to regret ≤ ${threshold}`,
+    `\n${problem.name} (d = ${problem.space.length}, ${problem.budget} evaluations in batches of ${problem.batch}): ${label}, median [q25, q75] over ${seeds} seeds`,
   );
-  console.log(['strategy', ...checkpoints.map((c) => `n=${c}`), `evals≤${threshold}`, 'ms/ask'].join('\t'));
+  if (problem.target) console.log(`target: ${problem.target}`);
+  const header = ['strategy', ...problem.checkpoints.map((c) => `n=${c}`)];
+  if (problem.threshold !== undefined) header.push(`evals≤${problem.threshold}`);
+  console.log([...header, 'ms/proposal'].join('\t'));
+  const perStrategy: Record<string, unknown> = {};
+  const series = [];
   for (const strategy of strategies) {
-    const runs: Array<{ regret: number[]; askMs: number }> = [];
-    for (let seed = 0; seed < seeds; seed++) runs.push(await run(fn, strategy, seed, budget));
-    const atCheckpoints = checkpoints.map((c) => ({
-      evaluations: c,
-      ...summary(runs.map((r) => r.regret[c - 1] as number)),
-    }));
-    const reached = runs.map((r) => {
-      const i = r.regret.findIndex((v) => v <= threshold);
-      return i < 0 ? Number.POSITIVE_INFINITY : i + 1;
-    });
-    const toThreshold = summary(reached);
-    const askMs = summary(runs.map((r) => r.askMs)).median;
+    const runs: Array<{ progress: number[]; msPerProposal: number }> = [];
+    for (let seed = 0; seed < seeds; seed++) runs.push(await run(problem, strategy, seed));
+    const curve = Array.from({ length: problem.budget }, (_, i) =>
+      summary(runs.map((r) => r.progress[i] as number)),
+    );
+    const atCheckpoints = problem.checkpoints.map((c) => ({ evaluations: c, ...(curve[c - 1] as object) }));
+    const row = [
+      strategy,
+      ...problem.checkpoints.map((c) => {
+        const s = curve[c - 1] as { median: number; q25: number; q75: number };
+        return `${fmt(s.median)} [${fmt(s.q25)}, ${fmt(s.q75)}]`;
+      }),
+    ];
+    let reached: number[] | undefined;
+    if (problem.threshold !== undefined) {
+      const threshold = problem.threshold;
+      reached = runs.map((r) => {
+        const i = r.progress.findIndex((v) => v <= threshold);
+        return i < 0 ? Number.POSITIVE_INFINITY : i + 1;
+      });
+      const m = summary(reached).median;
+      row.push(Number.isFinite(m) ? String(m) : `>${problem.budget}`);
+    }
+    const ms = summary(runs.map((r) => r.msPerProposal)).median;
+    console.log([...row, ms.toFixed(0)].join('\t'));
     perStrategy[strategy] = {
       checkpoints: atCheckpoints,
-      evaluationsToThreshold: toThreshold,
-      reached,
-      askMs,
+      curve,
+      ...(reached ? { evaluationsToThreshold: reached.map((v) => (Number.isFinite(v) ? v : null)) } : {}),
+      final: runs.map((r) => r.progress.at(-1)),
+      msPerProposal: ms,
     };
-    console.log(
-      [
-        strategy,
-        ...atCheckpoints.map((s) => `${fmt(s.median)} [${fmt(s.q25)}, ${fmt(s.q75)}]`),
-        Number.isFinite(toThreshold.median) ? String(toThreshold.median) : `>${budget}`,
-        askMs.toFixed(0),
-      ].join('\t'),
+    series.push({
+      name: strategy,
+      x: curve.map((_, i) => i + 1),
+      median: curve.map((s) => s.median),
+      q25: curve.map((s) => s.q25),
+      q75: curve.map((s) => s.q75),
+    });
+  }
+  results[problem.name] = {
+    dimension: problem.space.length,
+    budget: problem.budget,
+    batch: problem.batch,
+    seeds,
+    target: problem.target,
+    strategies: perStrategy,
+    seconds: (performance.now() - t0) / 1000,
+  };
+  if (args.svg) {
+    mkdirSync(args.svg, { recursive: true });
+    const hv = problem.metric === 'hypervolume';
+    writeFileSync(
+      `${args.svg}/planners-${problem.name.replace(':', '-')}.svg`,
+      lineChart({
+        title: `${problem.name}: ${label} (${seeds} seeds)`,
+        xLabel: 'evaluations',
+        yLabel: hv ? 'hypervolume' : 'simple regret',
+        log: !hv,
+        ...(hv ? { target: { value: problem.maxHypervolume as number, label: 'maximum' } } : {}),
+        ...(problem.threshold !== undefined
+          ? { target: { value: problem.threshold, label: `${problem.threshold}` } }
+          : {}),
+        series,
+      }),
     );
   }
-  results[fn.name] = { budget, threshold, seeds, strategies: perStrategy };
 }
 
-console.log('\nbo planning time per proposal, Hartmann-6 (d = 6): fit + acquisition, median of 3');
+console.log(
+  '\nbo planning time per proposal, Hartmann-6 (d = 6): fit + acquisition, median of 3 (1 at n = 500)',
+);
 console.log(
   'cold: n observations, first fit (prior mode + 2 random restarts); warm: the next ask, after one',
 );
@@ -120,14 +188,14 @@ console.log(
 );
 console.log('n\tcold ms\twarm ms');
 const timing: Array<{ n: number; coldMs: number; warmMs: number }> = [];
-for (const n of [50, 100, 200]) {
+for (const n of timingSizes) {
   const spec = (strategy: 'bo' | 'sobol') => ({
     space: hartmann6.space,
     objectives: [{ name: 'f', goal: 'minimise' as const }],
     planner: { strategy },
     seed: 1,
   });
-  const points = await createPlanner(spec('sobol')).ask(n + 1);
+  const points = await createPlanner(spec('sobol')).ask(n + 2);
   const observe = (p: { parameters: ParameterValues }) => ({
     parameters: p.parameters,
     values: { f: hartmann6.evaluate(p.parameters) },
@@ -136,11 +204,13 @@ for (const n of [50, 100, 200]) {
   bo.tell(points.slice(0, n).map(observe));
   const cold = bo.toJSON();
   await bo.ask(1);
+  // n + 1 is not a multiple of 10 for the sizes timed, so the warm ask is a warm-started fit alone.
   bo.tell(points.slice(n, n + 1).map(observe));
   const warm = bo.toJSON();
+  const repeats = n >= 500 ? 1 : 3;
   const time = async (state: PlannerState) => {
     const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < repeats; i++) {
       const fresh = restorePlanner(JSON.parse(JSON.stringify(state)));
       const t0 = performance.now();
       await fresh.ask(1);
@@ -153,13 +223,14 @@ for (const n of [50, 100, 200]) {
   console.log(`${n}\t${row.coldMs.toFixed(0)}\t${row.warmMs.toFixed(0)}`);
 }
 results.planningTime = { dimension: 6, perProposalMs: timing, loadAverage: loadavg() };
+const seconds = (performance.now() - started) / 1000;
 console.log(
-  `load average while timing: ${loadavg()
+  `load average: ${loadavg()
     .map((v) => v.toFixed(1))
-    .join(', ')} (2 cores shared)`,
+    .join(', ')} (2 cores shared); whole run ${seconds.toFixed(0)} s`,
 );
 
 mkdirSync(args.out ?? 'bench-results', { recursive: true });
 const file = `${args.out}/planners-${new Date(systemClock.now()).toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, `${JSON.stringify({ quick: args.quick, seeds, results }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ full, seeds, strategies, seconds, results }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);

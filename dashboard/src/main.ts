@@ -66,10 +66,12 @@ async function boot(): Promise<void> {
   const api = new ApiClient(config.apiBase, token);
   const state = emptyState();
   let frame = 0;
+  // A live update must not replace a button between a finger's touch and its click, nor close an open select.
+  let touching = false;
   const render = (): void => {
     frame = 0;
     const active = document.activeElement;
-    if (active instanceof HTMLSelectElement && view.contains(active)) return;
+    if (touching || (active instanceof HTMLSelectElement && view.contains(active))) return;
     if (state.stream === 'unauthorised') {
       localStorage.removeItem(TOKEN_KEY);
       refused(view, 'The server does not accept this token.');
@@ -145,6 +147,14 @@ async function boot(): Promise<void> {
     view.focus({ preventScroll: true });
   });
   document.addEventListener('focusout', schedule);
+  document.addEventListener('pointerdown', () => {
+    touching = true;
+  });
+  for (const type of ['click', 'pointerup', 'pointercancel'])
+    document.addEventListener(type, () => {
+      touching = false;
+      schedule();
+    });
   api.live(
     (message) => {
       apply(state, message);

@@ -336,9 +336,10 @@ describe.skipIf(!available)(
       await operator.locator('[data-alert]', { hasText: 'was aborted' }).waitFor();
       await shoot(operator, '7-alerts');
       expect(await accessibilityProblems(operator)).toEqual([]);
-      const first = operator.locator('[data-alert]').first();
-      await first.getByRole('button', { name: 'Acknowledge' }).click();
-      await first.getByText('acknowledged by operator:bob').waitFor();
+      const id = await operator.locator('[data-alert]').first().getAttribute('data-alert');
+      const alert = operator.locator(`[data-alert="${id}"]`);
+      await alert.getByRole('button', { name: 'Acknowledge' }).click();
+      await alert.getByText('acknowledged by operator:bob').waitFor();
     });
 
     it('is an installable PWA whose shell opens offline', async () => {

@@ -150,7 +150,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     (error: Error) => notice(`the campaign ended with an error: ${error.message}`),
   );
 
-  assetsOnce ??= buildDashboard();
+  assetsOnce ??= buildDashboard().catch((error: Error) => {
+    assetsOnce = undefined;
+    throw error;
+  });
   const assets = await assetsOnce;
   const streams = new Set<ServerResponse>();
 

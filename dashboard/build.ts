@@ -82,7 +82,7 @@ async function bundle(entry: string, minify: boolean, define: Record<string, str
 /**
  * Builds the dashboard in memory: bundles `dashboard/src` with esbuild (the app and its service worker), minifies
  * the stylesheet, draws the icons, and writes `config.json`. Nothing generated is committed; the local runtime
- * builds it when its server starts (about 100 ms), and {@link writeDashboard} writes the same files for static
+ * builds it once per process when its server starts (about a second on this 2-core machine, most of it drawing the icons), and {@link writeDashboard} writes the same files for static
  * hosting.
  *
  * @example

@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    maxWorkers: 2,
+    // One test file at a time: the integration suites run real brokers, devices and Chromium on simulated time,
+    // and two of them side by side on a 2-core machine make timeouts that measure the machine, not the code.
+    maxWorkers: 1,
   },
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../contracts/index.ts';
 import { createPlanner } from '../create-planner.ts';
-import { createAcquisition, incumbent } from './acquisition.ts';
+import { createAcquisition, escapeBasin, incumbent } from './acquisition.ts';
 import { createFeatureSpace } from './features.ts';
 import { GaussianProcess } from './gp.ts';
 import { logNormalCdf, normalCdf, normalPdf } from './normal.ts';
@@ -77,5 +77,18 @@ describe('acquisition edge cases', () => {
     planner.tell([{ parameters: first[0]?.parameters ?? {}, values: { f: 1 } }]);
     const [next] = await planner.ask(1);
     expect(next?.parameters.x).toBeTypeOf('number');
+  });
+
+  it('steers the acquisition out of the incumbent basin, with a correct gradient', () => {
+    const flat = () => 0;
+    const escape = escapeBasin(flat, [0.5, 0.5], [0.1, 0.2]);
+    expect(escape(Float64Array.of(0.5, 0.5))).toBe(Number.NEGATIVE_INFINITY);
+    expect(escape(Float64Array.of(0.52, 0.5))).toBeLessThan(escape(Float64Array.of(0.9, 0.5)));
+    expect(escape(Float64Array.of(0.95, 0.1))).toBeCloseTo(0, 4);
+    const gradient = new Float64Array(2);
+    escape(Float64Array.of(0.6, 0.55), gradient);
+    const h = 1e-7;
+    const dx = (escape(Float64Array.of(0.6 + h, 0.55)) - escape(Float64Array.of(0.6 - h, 0.55))) / (2 * h);
+    expect(gradient[0]).toBeCloseTo(dx, 4);
   });
 });

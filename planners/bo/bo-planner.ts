@@ -17,7 +17,13 @@ import {
   type Proposal,
 } from '../planner.ts';
 import { SobolSequence, SobolStateSchema } from '../sobol.ts';
-import { type AcquisitionKind, createAcquisition, type FeasibilityModel, incumbent } from './acquisition.ts';
+import {
+  type AcquisitionKind,
+  createAcquisition,
+  escapeBasin,
+  type FeasibilityModel,
+  incumbent,
+} from './acquisition.ts';
 import { createFeatureSpace, type FeatureSpace, type UnitBox } from './features.ts';
 import { GaussianProcess } from './gp.ts';
 import { optimiseAcquisition } from './optimise-acquisition.ts';
@@ -161,23 +167,23 @@ export class BoPlanner implements Planner {
       proposals.push({ parameters: this.decode(this.sobol.next()) });
     if (proposals.length === count) return proposals;
 
-    const weights = simplexWeights(this.rng, this.spec.objectives.length);
-    const scalar = scalarise(this.told, this.spec.objectives, weights);
-    const y = warpOutcomes(scalar).values;
     const inputs = this.told.map((o) => this.features.fromUnit(encoding.encode(o.parameters)));
-    const fitted = GaussianProcess.fit(inputs, y, {
-      rng: this.rng,
-      ...(this.theta && this.theta.length === this.features.width + 2 ? { warmStart: this.theta } : {}),
+    const { scalar, y, fitted } = this.fitScalarised(
+      inputs,
       // Early fits, cheap and easily trapped by a handful of points, and every tenth fit after them, look
       // beyond the warm start for a better optimum of the hyperparameters.
-      ...(this.told.length < 40 || this.told.length % 10 === 0 ? { restarts: 2 } : {}),
-    });
-    this.theta = Array.from(fitted.theta);
+      this.told.length < 40 || this.told.length % 10 === 0,
+    );
     const outcomes = outcomeConstraints(this.spec.constraints);
     const feasible = this.told.map((o) => isFeasible(o.values, outcomes));
-    const best = incumbent(fitted, this.told.length, (a) => feasible[a] === true);
-    let feasibility = this.feasibilityModels(inputs);
-    const acquisitionOptions = { kind: this.settings.acquisition, best, beta: this.settings.beta };
+    const isFeasibleAt = (a: number) => feasible[a] === true;
+    const acquisitionOptions = {
+      kind: this.settings.acquisition,
+      best: incumbent(fitted, this.told.length, isFeasibleAt),
+      beta: this.settings.beta,
+    };
+    const feasibilityModels = this.feasibilityModels(inputs);
+    let feasibility = feasibilityModels;
 
     let model = fitted;
     const believe = (points: Float64Array[]) => {
@@ -194,11 +200,17 @@ export class BoPlanner implements Planner {
         threshold,
       }));
     };
-    believe(
-      [...pending, ...proposals.map((p) => p.parameters)].map((v) =>
-        this.features.fromUnit(encoding.encode(v)),
-      ),
-    );
+    const believeAll = () =>
+      believe(
+        [...pending, ...proposals.map((p) => p.parameters)].map((v) =>
+          this.features.fromUnit(encoding.encode(v)),
+        ),
+      );
+    believeAll();
+    // Several objectives: each proposal of a batch gets its own ParEGO weights (as qParEGO does), so one batch
+    // spreads along the Pareto front instead of crowding one part of it.
+    const multiObjective = this.spec.objectives.length > 1;
+    const firstModelled = proposals.length;
 
     // Search around the best few observations as well as the whole space (or the trust region).
     const ranked = y.map((v, a) => ({ v, a })).sort((p, q) => q.v - p.v);
@@ -213,7 +225,19 @@ export class BoPlanner implements Planner {
       around.splice(1);
     }
     while (proposals.length < count) {
-      const acquisition = createAcquisition(model, { ...acquisitionOptions, feasibility });
+      if (multiObjective && proposals.length > firstModelled) {
+        model = this.fitScalarised(inputs, false).fitted;
+        acquisitionOptions.best = incumbent(model, this.told.length, isFeasibleAt);
+        feasibility = feasibilityModels;
+        believeAll();
+      }
+      let acquisition = createAcquisition(model, { ...acquisitionOptions, feasibility });
+      // Every other proposal looks outside the incumbent's basin, so a run that found a local optimum early
+      // keeps searching for a better one while the other half refines it; the trust region (10 or more
+      // parameters) has its own restarts instead.
+      const incumbentAt = ranked[0]?.a;
+      if (!box && incumbentAt !== undefined && (this.told.length + proposals.length) % 2 === 0)
+        acquisition = escapeBasin(acquisition, inputs[incumbentAt] as Float64Array, fitted.lengthscales);
       const optimum = optimiseAcquisition(acquisition, this.features, {
         rng: this.rng,
         around,
@@ -224,9 +248,29 @@ export class BoPlanner implements Planner {
       proposals.push({
         parameters: this.constraintMap.active ? this.constraintMap.project(parameters) : parameters,
       });
-      if (proposals.length < count) believe([optimum.features]);
+      if (proposals.length < count && !multiObjective) believe([optimum.features]);
     }
     return proposals;
+  }
+
+  /**
+   * Scalarises the observations with fresh weights (several objectives), warps them and fits the GP, warm-started
+   * from the last fit's hyperparameters, which it then keeps.
+   */
+  private fitScalarised(
+    inputs: readonly Float64Array[],
+    restarts: boolean,
+  ): { scalar: number[]; y: number[]; fitted: GaussianProcess } {
+    const weights = simplexWeights(this.rng, this.spec.objectives.length);
+    const scalar = scalarise(this.told, this.spec.objectives, weights);
+    const y = warpOutcomes(scalar).values;
+    const fitted = GaussianProcess.fit(inputs, y, {
+      rng: this.rng,
+      ...(this.theta && this.theta.length === this.features.width + 2 ? { warmStart: this.theta } : {}),
+      ...(restarts ? { restarts: 2 } : {}),
+    });
+    this.theta = Array.from(fitted.theta);
+    return { scalar, y, fitted };
   }
 
   tell(observations: readonly Observation[]): void {

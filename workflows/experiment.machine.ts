@@ -8,7 +8,6 @@ import {
   evaluateOutputValues,
   faultOf,
   labwareFor,
-  StepFaultError,
 } from './protocol.ts';
 
 /** The input of one experiment run. */

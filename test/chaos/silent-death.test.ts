@@ -72,7 +72,11 @@ async function silentlyDyingReader(
       resolve(lastWords);
     });
   });
-  return { died, close: () => (clearInterval(beat), client.endAsync()) };
+  const close = () => {
+    clearInterval(beat);
+    return client.endAsync();
+  };
+  return { died, close };
 }
 
 async function runWithDyingReader(lab: string, acceptFirst: boolean) {

@@ -9,7 +9,11 @@ const golden = (name: string) => new URL(`./${name}`, import.meta.url).pathname;
 
 function capture() {
   let out = '';
-  const sink = { write: (chunk: string) => ((out += chunk), true) } as unknown as NodeJS.WritableStream;
+  const write = (chunk: string) => {
+    out += chunk;
+    return true;
+  };
+  const sink = { write } as unknown as NodeJS.WritableStream;
   return { io: { stdout: sink, stderr: sink }, text: () => out };
 }
 

@@ -79,7 +79,9 @@ describe('IoT policies of the synthesized device gateway', () => {
     const [[, document] = ['', undefined]] = iotPolicies(Template.fromStack(broad));
     expect(devicePolicyProblems(document as IotPolicyDocument)).toEqual([
       'statement 0: action iot:* is a wildcard',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation substitution, not a template literal
       'statement 0: resource arn:${Ref:AWS::Partition}:iot:*:*:topic/labloop/# has a wildcard',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation substitution, not a template literal
       'statement 0: resource arn:${Ref:AWS::Partition}:iot:*:*:topic/labloop/# is not scoped to the connecting thing',
     ]);
   });

@@ -2,13 +2,7 @@ import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Fault, ObjectiveValues, ParameterValues, ProtocolStep } from '../contracts/index.ts';
 import { FaultCodes } from '../contracts/index.ts';
 import { MissingActorError } from './errors.ts';
-import {
-  commandIdFor,
-  type ExperimentScope,
-  evaluateOutputValues,
-  faultOf,
-  labwareFor,
-} from './protocol.ts';
+import { commandIdFor, type ExperimentScope, evaluateOutputValues, faultOf, labwareFor } from './protocol.ts';
 
 /** The input of one experiment run. */
 export interface ExperimentInput {

@@ -321,6 +321,7 @@ async function open(run: {
         : createPlanner({
             space: campaign.space,
             objectives: campaign.objectives,
+            constraints: campaign.constraints,
             planner: campaign.planner,
             seed,
           }));

@@ -114,10 +114,12 @@ export class SimulatorKit {
     steps = 4,
   ): Promise<void> {
     const total = seconds * 1000 * this.durationScale;
-    for (let i = 1; i <= steps; i++) {
-      await sleep(context.clock, total / steps, context.signal);
-      if (fault !== undefined && i * 2 >= steps) throw fault;
-      context.progress(i / steps);
+    // A step that takes no time reports its end only: slices of nothing are messages for nothing.
+    const slices = total === 0 ? 1 : steps;
+    for (let i = 1; i <= slices; i++) {
+      await sleep(context.clock, total / slices, context.signal);
+      if (fault !== undefined && i * 2 >= slices) throw fault;
+      context.progress(i / slices);
     }
   }
 }

@@ -34,11 +34,14 @@ describe('the labloop CLI, as a user runs it', () => {
     expect(code, stderr).toBe(0);
     const line = stdout.trim().split('\n').at(-1) ?? '';
     const summary = JSON.parse(line);
+    // The example plans with bo and stops at its target or at the 48-experiment budget, whichever comes first.
     expect(summary).toMatchObject({
       campaign: 'colour-mixing',
-      experiments: 48,
       reason: expect.stringMatching(/budget|target/),
     });
+    expect(summary.experiments).toBeGreaterThan(8);
+    expect(summary.experiments).toBeLessThanOrEqual(48);
+    if (summary.reason === 'target') expect(summary.best.value).toBeLessThanOrEqual(0.01);
     // A loaded machine may time out a step or two; the campaign still completes.
     expect(summary.failed).toBeLessThanOrEqual(2);
     expect(summary.best.value).toBeGreaterThanOrEqual(0);

@@ -1,4 +1,5 @@
 import type { Fault } from '../contracts/index.ts';
+import { StepFaultError } from '../workflows/protocol.ts';
 
 /** Base of the Lambda functions' errors. */
 export class FunctionError extends Error {
@@ -32,4 +33,10 @@ export class NotFoundError extends FunctionError {
 /** An API request conflicts with the current state (HTTP 409), e.g. resuming a campaign that is not paused. */
 export class ConflictError extends FunctionError {
   override name = 'ConflictError';
+}
+
+/** Rethrows a step fault from the shared protocol code as a {@link TaskFaultError}; anything else unchanged. */
+export function asTaskFault(error: unknown): never {
+  if (error instanceof StepFaultError) throw new TaskFaultError(error.fault, { cause: error });
+  throw error;
 }

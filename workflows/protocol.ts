@@ -1,10 +1,9 @@
-import {
-  type Fault,
-  FaultCodes,
-  type ObjectiveValues,
-  type ParameterValues,
-  type ProtocolStep,
-} from '../contracts/index.ts';
+// Leaf imports, not contracts/index.ts: the Lambdas import this module and must not bundle every schema (ADR 0006).
+
+import type { ProtocolStep } from '../contracts/campaign.ts';
+import type { ObjectiveValues, ParameterValues } from '../contracts/design-space.ts';
+import type { Fault } from '../contracts/device.ts';
+import { FaultCodes } from '../contracts/fault-codes.ts';
 import { evaluate } from './expressions.ts';
 
 // The protocol's pure pieces, shared by the experiment machine and the cloud Lambdas: no XState here.

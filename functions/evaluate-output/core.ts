@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { evaluate } from '../../workflows/expressions.ts';
-import { TaskFaultError } from '../errors.ts';
+import { type ExperimentScope, evaluateOutputValues } from '../../workflows/protocol.ts';
+import { asTaskFault } from '../errors.ts';
 import { parseMini } from '../shared/parse.ts';
 import type { TaskPayload } from '../shared/task-payload.ts';
 
@@ -20,19 +20,5 @@ export async function evaluateOutput(payload: TaskPayload): Promise<Record<strin
     payload.input,
     `evaluateOutput input of ${payload.context.campaignId}`,
   );
-  const values = await evaluate(input.expression, input.scope, 'protocol.output');
-  if (values === null || typeof values !== 'object' || Array.isArray(values))
-    throw new TaskFaultError({
-      code: 'InvalidOutput',
-      message: `protocol.output must give an object of objective values, got ${JSON.stringify(values)}`,
-      retryable: false,
-    });
-  for (const [name, value] of Object.entries(values))
-    if (typeof value !== 'number' || !Number.isFinite(value))
-      throw new TaskFaultError({
-        code: 'InvalidOutput',
-        message: `objective ${name} must be a finite number, got ${JSON.stringify(value)}`,
-        retryable: false,
-      });
-  return values as Record<string, number>;
+  return evaluateOutputValues(input.expression, input.scope as unknown as ExperimentScope).catch(asTaskFault);
 }

@@ -1,9 +1,8 @@
 import type { ProtocolStep } from '../../contracts/campaign.ts';
-import { FaultCodes } from '../../contracts/fault-codes.ts';
-import { evaluate } from '../../workflows/expressions.ts';
-import { TaskFaultError } from '../errors.ts';
+import { type ExperimentScope, renderStepInput } from '../../workflows/protocol.ts';
+import { asTaskFault } from '../errors.ts';
 
-/** What a step's `input` expression sees (the experiment machine's `ExperimentScope`). */
+/** What a step's `input` expression sees, as the compiled workflow passes it (the machine's `ExperimentScope`). */
 export interface StepScope {
   proposal: Record<string, unknown>;
   experiment: { id: string; index: number; plate: string; well: string };
@@ -11,20 +10,12 @@ export interface StepScope {
 }
 
 /**
- * A step's command parameters from its JSONata `input`, as the local runtime's `renderStepInput` computes them
- * (same evaluator, same message), without importing the experiment machine and with it XState: the Lambda
- * bundle stays small (ADR 0006). `render.test.ts` holds the two equal.
+ * A step's command parameters from its JSONata `input`: the local runtime's `renderStepInput` (imported from the
+ * XState-free `workflows/protocol.ts`, so the bundle stays small — ADR 0006), its faults as `TaskFaultError`s.
  */
-export async function renderCommandParameters(
+export function renderCommandParameters(
   step: Pick<ProtocolStep, 'name' | 'input'>,
   scope: StepScope,
 ): Promise<Record<string, unknown>> {
-  const parameters = await evaluate(step.input, scope, `protocol step ${step.name} input`);
-  if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters))
-    throw new TaskFaultError({
-      code: FaultCodes.InvalidParameters,
-      message: `protocol step ${step.name} input must give an object of command parameters, got ${JSON.stringify(parameters) ?? 'nothing'}`,
-      retryable: false,
-    });
-  return parameters as Record<string, unknown>;
+  return renderStepInput(step as ProtocolStep, scope as ExperimentScope).catch(asTaskFault);
 }

@@ -69,6 +69,9 @@ export const DeviceCommandSchema = z.object({
 });
 export type DeviceCommand = z.infer<typeof DeviceCommandSchema>;
 
+/** Parameters of the reserved `interrupt` command: the command to stop (see the MQTT contract). */
+export const InterruptParametersSchema = z.object({ commandId: z.string().min(1).max(200) });
+
 /** An error travelling as data. `code` is a stable name from {@link FaultCodes} or a device's own. */
 export const FaultSchema = z.object({
   code: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be a PascalCase error name'),

@@ -23,6 +23,11 @@ export const FaultCodes = {
   EmergencyStop: 'EmergencyStop',
   /** The device is halted by an emergency stop and takes no commands until it is reset. */
   DeviceHalted: 'DeviceHalted',
+  /**
+   * An `interrupt` (pause now, abort) stopped the command. Retryable when starting the step again is safe: the
+   * command had not started, or its capability is resumable; otherwise the sample is spoilt.
+   */
+  Interrupted: 'Interrupted',
   /** The driver threw something that is not a typed fault. */
   DriverError: 'DriverError',
 } as const;

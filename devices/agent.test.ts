@@ -41,6 +41,12 @@ const catalogue = defineCatalogue({
     envelope: [envelopeRule({ parameter: 'temperature', unit: '°C', min: 4, max: 99 })],
     resumable: false,
   },
+  stir: {
+    description: 'Stirs the block for a time; stopping and starting again is harmless.',
+    parameters: z.object({ time: z.number().nonnegative().meta({ unit: 's' }) }),
+    envelope: [],
+    resumable: true,
+  },
 });
 
 /** A heater driver that records its calls and can be held mid-action by the test. */
@@ -67,6 +73,10 @@ function heater(clock: Clock) {
         } finally {
           active--;
         }
+      },
+      async stir({ time }, context) {
+        await sleep(clock, time * 1000, context.signal);
+        return { stirred: time };
       },
     },
     telemetry: () => ({ temperature: 21.5 }),
@@ -385,6 +395,106 @@ describe('device agent: commands', () => {
     await send(deviceId, next);
     const [ok] = await waitForAnswer(next.commandId);
     expect(eventOf(ok as ProbeMessage).type).toBe('result');
+  });
+});
+
+describe('device agent: interrupt', () => {
+  const interrupt = (
+    deviceId: string,
+    clock: Clock,
+    target: string,
+    parameters: unknown = { commandId: target },
+  ) =>
+    command(deviceId, clock, {
+      commandId: `interrupt/${lab}/${deviceId}/${target}`,
+      command: 'interrupt',
+      parameters: parameters as Record<string, unknown>,
+    });
+  const answerOf = async (commandId: string) => (await waitForAnswer(commandId))[0]?.payload;
+
+  it('stops a running non-resumable command: fault Interrupted, not retryable, answered once it has ended', async () => {
+    const { agent, deviceId, clock, hold, release } = await start();
+    hold();
+    const c = command(deviceId, clock);
+    await send(deviceId, c);
+    await probe.waitFor(
+      (m) => eventOf(m).commandId === c.commandId && eventOf(m).type === 'progress',
+      'progress',
+    );
+    const stop = interrupt(deviceId, clock, c.commandId);
+    await send(deviceId, stop);
+    release();
+    expect(await answerOf(c.commandId)).toMatchObject({
+      type: 'fault',
+      error: { code: 'Interrupted', retryable: false },
+    });
+    expect(await answerOf(stop.commandId)).toMatchObject({
+      type: 'result',
+      output: { commandId: c.commandId, was: 'running' },
+    });
+    // The answer never changes: a repeat of either is answered from the journal.
+    await send(deviceId, c);
+    await send(deviceId, stop);
+    const [, replayed] = await waitForAnswer(c.commandId, 2);
+    expect(replayed?.payload).toMatchObject({ type: 'fault', error: { code: 'Interrupted' }, replay: true });
+    await waitForAnswer(stop.commandId, 2);
+    expect(countActions(agent.journal.entries(), 'interrupt')).toBe(1);
+  });
+
+  it('stops a running resumable command with a retryable Interrupted fault', async () => {
+    const { deviceId, clock } = await start({ clock: new ScaledClock(100) });
+    const c = command(deviceId, clock, { command: 'stir', parameters: { time: 3600 } });
+    await send(deviceId, c);
+    await probe.waitFor(
+      (m) => eventOf(m).commandId === c.commandId && eventOf(m).type === 'accepted',
+      'accepted',
+    );
+    await send(deviceId, interrupt(deviceId, clock, c.commandId));
+    expect(await answerOf(c.commandId)).toMatchObject({
+      type: 'fault',
+      error: { code: 'Interrupted', retryable: true },
+    });
+  });
+
+  it('drops a queued command before it starts (retryable: it never acted) and leaves the running one alone', async () => {
+    const { deviceId, clock, calls, hold, release } = await start();
+    hold();
+    const first = command(deviceId, clock);
+    const second = command(deviceId, clock, { parameters: { temperature: 50, time: 1 } });
+    await send(deviceId, first);
+    await send(deviceId, second);
+    await probe.waitFor(
+      (m) => eventOf(m).commandId === second.commandId && eventOf(m).type === 'accepted',
+      'accepted',
+    );
+    const stop = interrupt(deviceId, clock, second.commandId);
+    await send(deviceId, stop);
+    expect(await answerOf(second.commandId)).toMatchObject({
+      type: 'fault',
+      error: { code: 'Interrupted', retryable: true },
+    });
+    expect(await answerOf(stop.commandId)).toMatchObject({ output: { was: 'queued' } });
+    release();
+    expect(await answerOf(first.commandId)).toMatchObject({ type: 'result' });
+    expect(calls.map((call) => call.temperature)).toEqual([37]);
+  });
+
+  it('answers finished or unknown without touching anything, and refuses an interrupt without a target', async () => {
+    const { deviceId, clock } = await start();
+    const done = command(deviceId, clock, { parameters: { temperature: 20, time: 0 } });
+    await send(deviceId, done);
+    await waitForAnswer(done.commandId);
+    const late = interrupt(deviceId, clock, done.commandId);
+    await send(deviceId, late);
+    expect(await answerOf(late.commandId)).toMatchObject({ output: { was: 'finished' } });
+    const stray = interrupt(deviceId, clock, 'never-sent');
+    await send(deviceId, stray);
+    expect(await answerOf(stray.commandId)).toMatchObject({ output: { was: 'unknown' } });
+    const bad = interrupt(deviceId, clock, 'x', { target: 'x' });
+    await send(deviceId, bad);
+    const refusal = (await answerOf(bad.commandId)) as { error: { code: string; message: string } };
+    expect(refusal.error.code).toBe('InvalidParameters');
+    expect(refusal.error.message).toMatch(/commandId/);
   });
 });
 

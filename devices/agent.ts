@@ -11,6 +11,7 @@ import {
   type Fault,
   FaultCodes,
   formatIssues,
+  InterruptParametersSchema,
   systemClock,
   TelemetrySchema,
 } from '../contracts/index.ts';
@@ -92,6 +93,11 @@ export interface DeviceAgent {
 export const EMERGENCY_STOP = 'emergencyStop';
 /** Reserved command: clear a halt after a person has checked the instrument. */
 export const RESET = 'reset';
+/** Reserved command: stop one queued or running command now, without halting the device (pause now, abort). */
+export const INTERRUPT = 'interrupt';
+/** The reserved commands, which are in no catalogue. */
+export type ReservedCommand = typeof EMERGENCY_STOP | typeof RESET | typeof INTERRUPT;
+const RESERVED: readonly string[] = [EMERGENCY_STOP, RESET, INTERRUPT];
 
 /** Fault code for commands the agent refuses because it is stopping. Retryable on another device. */
 export const DEVICE_STOPPING = 'DeviceStopping';
@@ -159,8 +165,8 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
   let stopping = false;
   let killed = false;
   let telemetryTimer: unknown;
-  /** Aborts the command being executed: an emergency stop or a kill. */
-  let current: AbortController | undefined;
+  /** The command being executed, its abort (an emergency stop, an interrupt or a kill) and its end. */
+  let current: { commandId: string; abort: AbortController; done: Promise<void> } | undefined;
   /** The emergency stop that halted the device, until a `reset`. */
   let haltedBy: string | undefined;
 
@@ -258,8 +264,10 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
     journal.append({ type: 'begin', commandId, command: command.command, parameters, at: clock.now() });
     stats.executed++;
     let done = false;
-    current = new AbortController();
-    const stopOnKill = () => current?.abort(abort.signal.reason);
+    let finished = (): void => {};
+    const controller = new AbortController();
+    current = { commandId, abort: controller, done: new Promise((resolve) => (finished = resolve)) };
+    const stopOnKill = () => controller.abort(abort.signal.reason);
     abort.signal.addEventListener('abort', stopOnKill, { once: true });
     const context: CommandContext = {
       commandId,
@@ -267,7 +275,7 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
       command: command.command,
       deadline: command.deadline,
       clock,
-      signal: current.signal,
+      signal: controller.signal,
       progress(fraction, message) {
         if (!(fraction >= 0 && fraction <= 1))
           throw new RangeError(`progress must be a fraction 0–1, got ${fraction} (command ${commandId})`);
@@ -287,16 +295,17 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
         throw new TypeError(`handler returned ${JSON.stringify(plain)}, expected an object of outputs`);
       outcome = { type: 'result', output: plain as Record<string, unknown> };
     } catch (error) {
-      if (killed) return;
       outcome = { type: 'fault', error: toFault(error, command, deviceId) };
     } finally {
       done = true;
       abort.signal.removeEventListener('abort', stopOnKill);
       current = undefined;
     }
-    if (killed) return;
-    journal.append({ type: 'finish', commandId, outcome, at: clock.now() });
-    answer(commandId, outcome, false);
+    if (!killed) {
+      journal.append({ type: 'finish', commandId, outcome, at: clock.now() });
+      answer(commandId, outcome, false);
+    }
+    finished();
   };
 
   const refuseExpired = (command: DeviceCommand, when: string): void => {
@@ -313,46 +322,119 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
     answer(command.commandId, outcome, false);
   };
 
+  /** Journals and answers what a reserved command did. */
+  const settleReserved = (commandId: string, output: Record<string, unknown>): void => {
+    pending.delete(commandId);
+    if (killed) return;
+    const outcome: CommandOutcome = { type: 'result', output };
+    journal.append({ type: 'finish', commandId, outcome, at: clock.now() });
+    answer(commandId, outcome, false);
+  };
+
   /**
    * `emergencyStop`: refuses every queued command, aborts the running one, puts the instrument in its safe
    * state and refuses commands until `reset`. Both are journalled physical actions, answered like any command.
    * Neither is ever refused for its deadline: halting late is still safer than not halting.
    */
-  const handleReserved = async (
-    commandId: string,
-    command: typeof EMERGENCY_STOP | typeof RESET,
-  ): Promise<void> => {
-    journal.append({ type: 'begin', commandId, command, parameters: {}, at: clock.now() });
-    let output: Record<string, unknown>;
-    if (command === RESET) {
-      haltedBy = undefined;
-      output = { halted: false };
-    } else {
-      haltedBy = commandId;
-      const stop = new DeviceFaultError(
-        FaultCodes.EmergencyStop,
-        `stopped by emergency stop ${commandId} on device ${deviceId}`,
-      );
-      for (const dropped of queue.splice(0)) {
-        pending.delete(dropped.command.commandId);
-        fault(dropped.command.commandId, { code: stop.code, message: stop.message, retryable: false });
-      }
-      current?.abort(stop);
-      let safe: Record<string, unknown> = {};
-      try {
-        safe = (await driver.safeState?.()) ?? {};
-      } catch (error) {
-        logger.warn(
-          `device ${deviceId}: safeState failed during emergency stop: ${(error as Error).message}`,
-        );
-        safe = { safeStateError: (error as Error).message };
-      }
-      output = { halted: true, ...safe };
+  const halt = async (commandId: string): Promise<void> => {
+    journal.append({ type: 'begin', commandId, command: EMERGENCY_STOP, parameters: {}, at: clock.now() });
+    haltedBy = commandId;
+    const stop = new DeviceFaultError(
+      FaultCodes.EmergencyStop,
+      `stopped by emergency stop ${commandId} on device ${deviceId}`,
+    );
+    for (const dropped of queue.splice(0)) {
+      pending.delete(dropped.command.commandId);
+      fault(dropped.command.commandId, { code: stop.code, message: stop.message, retryable: false });
     }
-    if (killed) return;
-    const outcome: CommandOutcome = { type: 'result', output };
-    journal.append({ type: 'finish', commandId, outcome, at: clock.now() });
-    answer(commandId, outcome, false);
+    current?.abort.abort(stop);
+    let safe: Record<string, unknown> = {};
+    try {
+      safe = (await driver.safeState?.()) ?? {};
+    } catch (error) {
+      logger.warn(`device ${deviceId}: safeState failed during emergency stop: ${(error as Error).message}`);
+      safe = { safeStateError: (error as Error).message };
+    }
+    settleReserved(commandId, { halted: true, ...safe });
+  };
+
+  /**
+   * `interrupt { commandId }`: stops one command now and answers what it found — `queued` (dropped, never
+   * started), `running` (aborted; answered once it has ended), `finished` or `unknown`. The stopped command ends
+   * with fault `Interrupted`, retryable when starting the step again is safe: it had not started, or its
+   * capability is resumable. Never refused for its deadline, like `emergencyStop`.
+   */
+  const interrupt = async (commandId: string, target: string): Promise<void> => {
+    journal.append({
+      type: 'begin',
+      commandId,
+      command: INTERRUPT,
+      parameters: { commandId: target },
+      at: clock.now(),
+    });
+    const message = (what: string) =>
+      `${what} by interrupt ${commandId} on device ${deviceId} (command ${target})`;
+    const queued = queue.findIndex((q) => q.command.commandId === target);
+    let was: 'queued' | 'running' | 'finished' | 'unknown';
+    if (queued >= 0) {
+      const [dropped] = queue.splice(queued, 1);
+      pending.delete(target);
+      const outcome: CommandOutcome = {
+        type: 'fault',
+        error: {
+          code: FaultCodes.Interrupted,
+          message: message('dropped before it started'),
+          retryable: true,
+        },
+      };
+      journal.append({ type: 'finish', commandId: target, outcome, at: clock.now() });
+      answer(target, outcome, false);
+      was = dropped ? 'queued' : 'unknown';
+    } else if (current?.commandId === target) {
+      const running = current;
+      const command = journal.find(target)?.begin?.command ?? '';
+      const resumable = (catalogue as Record<string, { resumable?: boolean }>)[command]?.resumable === true;
+      running.abort.abort(
+        new DeviceFaultError(
+          FaultCodes.Interrupted,
+          message(resumable ? 'stopped; the step can start again' : 'stopped; the step cannot resume'),
+          { retryable: resumable },
+        ),
+      );
+      await running.done;
+      was = 'running';
+    } else {
+      was = journal.find(target)?.finish ? 'finished' : 'unknown';
+    }
+    settleReserved(commandId, { commandId: target, was });
+  };
+
+  const reset = (commandId: string): void => {
+    journal.append({ type: 'begin', commandId, command: RESET, parameters: {}, at: clock.now() });
+    haltedBy = undefined;
+    settleReserved(commandId, { halted: false });
+  };
+
+  /** Reserved commands are in no catalogue: handled at once, never queued, deduplicated like any command. */
+  const handleReserved = (commandId: string, command: string, data: unknown): void => {
+    if (command === INTERRUPT) {
+      const parameters = InterruptParametersSchema.safeParse((data as { parameters?: unknown }).parameters, {
+        reportInput: true,
+      });
+      if (!parameters.success) {
+        fault(commandId, {
+          code: FaultCodes.InvalidParameters,
+          message: `interrupt needs parameters { commandId: string of 1–200 characters }: ${formatIssues(parameters.error).join('; ')} (command ${commandId}, device ${deviceId})`,
+          retryable: false,
+        });
+        return;
+      }
+      pending.add(commandId);
+      void interrupt(commandId, parameters.data.commandId);
+    } else if (command === EMERGENCY_STOP) {
+      pending.add(commandId);
+      void halt(commandId);
+    } else reset(commandId);
   };
 
   const drain = async (): Promise<void> => {
@@ -390,8 +472,8 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
       return;
     }
     const reserved = (read.data as { command?: unknown }).command;
-    if (reserved === EMERGENCY_STOP || reserved === RESET) {
-      void handleReserved(commandId, reserved);
+    if (typeof reserved === 'string' && RESERVED.includes(reserved)) {
+      handleReserved(commandId, reserved, read.data);
       return;
     }
     if (haltedBy !== undefined) {

@@ -15,6 +15,7 @@ import {
 import {
   deviceTopic,
   type EMERGENCY_STOP,
+  INTERRUPT,
   labFilter,
   parseDeviceTopic,
   type RESET,
@@ -197,16 +198,40 @@ export class DeviceBus extends EventEmitter<DeviceBusEvents> {
     command: typeof EMERGENCY_STOP | typeof RESET,
     signal?: AbortSignal,
   ): Promise<DispatchResult> {
+    return this.dispatchReserved(
+      `${command}/${this.labId}/${deviceId}/${this.clock.now()}`,
+      deviceId,
+      command,
+      {},
+      signal,
+    );
+  }
+
+  /**
+   * Asks a device to stop one of its commands now (`interrupt`) and resolves with what it found:
+   * `{ commandId, was: 'queued' | 'running' | 'finished' | 'unknown' }`. The id is derived from the target, so
+   * asking twice is one interrupt.
+   */
+  interrupt(deviceId: string, target: string, signal?: AbortSignal): Promise<DispatchResult> {
+    return this.dispatchReserved(
+      `${INTERRUPT}/${this.labId}/${deviceId}/${target}`,
+      deviceId,
+      INTERRUPT,
+      { commandId: target },
+      signal,
+    );
+  }
+
+  private dispatchReserved(
+    commandId: string,
+    deviceId: string,
+    command: string,
+    parameters: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<DispatchResult> {
     const now = this.clock.now();
     return this.dispatch(
-      {
-        commandId: `${command}/${this.labId}/${deviceId}/${now}`,
-        deviceId,
-        command,
-        parameters: {},
-        issuedAt: now,
-        deadline: now + 60_000,
-      },
+      { commandId, deviceId, command, parameters, issuedAt: now, deadline: now + 60_000 },
       signal,
     );
   }

@@ -262,7 +262,7 @@ export class LabView extends EventEmitter<LabViewEvents> {
   private onDeviceEvent(event: Extract<AuditRecord, { type: 'device.event' }>['event'], at: number): void {
     const entry = this.entry(event.deviceId);
     const reserved = reservedCommandOf(event.commandId);
-    if (reserved && event.type === 'result') {
+    if ((reserved === 'emergencyStop' || reserved === 'reset') && event.type === 'result') {
       entry.halted = reserved === 'emergencyStop';
       const safeState = event.output.safeState;
       entry.view = { ...entry.view, ...(typeof safeState === 'string' && entry.halted ? { safeState } : {}) };

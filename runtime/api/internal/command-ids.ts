@@ -1,10 +1,13 @@
-import { EMERGENCY_STOP, RESET } from '../../../devices/index.ts';
+import { EMERGENCY_STOP, INTERRUPT, RESET, type ReservedCommand } from '../../../devices/index.ts';
 
-/** The reserved command a command id belongs to (`emergencyStop/<lab>/<device>/<ms>`), if it is one. */
-export function reservedCommandOf(commandId: string): typeof EMERGENCY_STOP | typeof RESET | undefined {
-  if (commandId.startsWith(`${EMERGENCY_STOP}/`)) return EMERGENCY_STOP;
-  if (commandId.startsWith(`${RESET}/`)) return RESET;
-  return undefined;
+/**
+ * The reserved command a command id belongs to (`emergencyStop/<lab>/<device>/<ms>`,
+ * `interrupt/<lab>/<device>/<target>`), if it is one.
+ */
+export function reservedCommandOf(commandId: string): ReservedCommand | undefined {
+  return ([EMERGENCY_STOP, RESET, INTERRUPT] as const).find((reserved) =>
+    commandId.startsWith(`${reserved}/`),
+  );
 }
 
 /** Experiment and step of a workflow command id (`<experimentId>/<step>/<attempt>`), if it is one. */

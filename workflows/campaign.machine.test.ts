@@ -107,6 +107,79 @@ describe('campaign machine', () => {
     expect(await toPromise(h.actor)).toMatchObject({ reason: 'budget', proposed: 10 });
   });
 
+  it('pauses now mid-batch, cancelling the running batch, and on resume plans and runs the same batch again', async () => {
+    const h = harness({});
+    const batches: number[] = [];
+    let cancelled = false;
+    const machine = campaignMachine.provide({
+      actors: {
+        planBatch: fromPromise(async ({ input: i }) => {
+          batches.push(i.batchIndex);
+          return Array.from({ length: i.count }, (_, k) => proposal(i.batchIndex * 4 + k, i.batchIndex));
+        }),
+        gateBatch: fromPromise(async ({ input: i }) => ({ approved: i.proposals, rejections: [] })),
+        runBatch: fromPromise(async ({ signal }) => {
+          if (batches.length === 1)
+            await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+          cancelled ||= signal.aborted;
+          return [];
+        }),
+        recordBatch: fromPromise(async ({ input: i }) => ({
+          proposed: 4 * (i.batchIndex + 1),
+          succeeded: 0,
+          failed: 0,
+          rejected: 0,
+          best: undefined,
+        })),
+      },
+    });
+    const actor = createActor(machine, {
+      input: {
+        campaignId: 'c',
+        budget: { experiments: 8 },
+        batchSize: 4,
+        objective: h.actor.getSnapshot().context.objective,
+      },
+    });
+    actor.start();
+    await waitFor(actor, (s) => s.matches('running'));
+    actor.send({ type: 'PAUSE_NOW' });
+    expect(actor.getSnapshot().value).toBe('paused');
+    expect(actor.getSnapshot().context.batchIndex).toBe(0);
+    actor.send({ type: 'RESUME' });
+    expect(await toPromise(actor)).toMatchObject({ reason: 'budget', proposed: 8 });
+    expect(cancelled).toBe(true);
+    expect(batches).toEqual([0, 0, 1]);
+  });
+
+  it('pauses now while waiting for approvals, and treats pause now while planning as a pause at the next safe point', async () => {
+    const waiting = campaignMachine.provide({
+      actors: {
+        planBatch: fromPromise(async () => [proposal(0, 0)]),
+        gateBatch: fromPromise(() => new Promise<never>(() => {})),
+      },
+    });
+    const gated = createActor(waiting, {
+      input: {
+        campaignId: 'c',
+        budget: { experiments: 4 },
+        batchSize: 1,
+        objective: { name: 'y', goal: 'maximise' },
+      },
+    });
+    gated.start();
+    await waitFor(gated, (s) => s.matches('gating'));
+    gated.send({ type: 'PAUSE_NOW' });
+    expect(gated.getSnapshot().value).toBe('paused');
+
+    const h = harness({});
+    h.actor.start();
+    expect(h.actor.getSnapshot().value).toBe('planning');
+    h.actor.send({ type: 'PAUSE_NOW' });
+    await waitFor(h.actor, (s) => s.matches('paused'));
+    expect(h.actor.getSnapshot().context.proposed).toBe(4);
+  });
+
   it('stops cleanly after the running batch', async () => {
     const h = harness({});
     h.hold();

@@ -43,7 +43,12 @@ export interface CampaignOutput extends CampaignProgress {
 }
 
 /** Operator events, accepted in the states where they make sense and ignored elsewhere. */
-export type CampaignEvent = { type: 'PAUSE' } | { type: 'RESUME' } | { type: 'STOP' } | { type: 'ABORT' };
+export type CampaignEvent =
+  | { type: 'PAUSE' }
+  | { type: 'PAUSE_NOW' }
+  | { type: 'RESUME' }
+  | { type: 'STOP' }
+  | { type: 'ABORT' };
 
 interface CampaignContext extends CampaignMachineInput, CampaignProgress {
   batchIndex: number;
@@ -67,7 +72,10 @@ const describeError = (error: unknown): string =>
 /**
  * A closed-loop campaign: ask the planner for a batch → policy gate → run the approved experiments in parallel →
  * record → stop on budget, target or failures, else loop. Operators can pause (at the next safe point: between
- * batches), resume, stop (cleanly, after the running batch) and abort (now: the running batch is cancelled).
+ * batches), pause now (the running batch or the wait for approvals is cancelled; on resume the batch is planned,
+ * gated and run again from the store, so finished experiments stay finished and interrupted steps start again
+ * where that is safe), resume, stop (cleanly, after the running batch) and abort (now: the running batch is
+ * cancelled).
  *
  * The side effects are the named actors `planBatch`, `gateBatch`, `runBatch` and `recordBatch`, provided by the
  * runtime; each is idempotent for a given batch index, so a campaign restored from a snapshot re-invokes them
@@ -101,6 +109,7 @@ export const campaignMachine = setup({
     }),
   },
   actions: {
+    requestPause: assign({ pauseRequested: true }),
     recordError: assign({
       reason: 'error' as const,
       error: ({ event }) => describeError((event as unknown as { error: unknown }).error),
@@ -147,7 +156,7 @@ export const campaignMachine = setup({
       ],
     },
     planning: {
-      on: { PAUSE: { actions: assign({ pauseRequested: true }) } },
+      on: { PAUSE: { actions: 'requestPause' }, PAUSE_NOW: { actions: 'requestPause' } },
       invoke: {
         id: 'planBatch',
         src: 'planBatch',
@@ -160,7 +169,7 @@ export const campaignMachine = setup({
       },
     },
     gating: {
-      on: { PAUSE: { actions: assign({ pauseRequested: true }) } },
+      on: { PAUSE: { actions: 'requestPause' }, PAUSE_NOW: { target: 'paused' } },
       invoke: {
         id: 'gateBatch',
         src: 'gateBatch',
@@ -173,7 +182,7 @@ export const campaignMachine = setup({
       },
     },
     running: {
-      on: { PAUSE: { actions: assign({ pauseRequested: true }) } },
+      on: { PAUSE: { actions: 'requestPause' }, PAUSE_NOW: { target: 'paused' } },
       invoke: {
         id: 'runBatch',
         src: 'runBatch',
@@ -183,7 +192,7 @@ export const campaignMachine = setup({
       },
     },
     recording: {
-      on: { PAUSE: { actions: assign({ pauseRequested: true }) } },
+      on: { PAUSE: { actions: 'requestPause' }, PAUSE_NOW: { actions: 'requestPause' } },
       invoke: {
         id: 'recordBatch',
         src: 'recordBatch',

@@ -75,6 +75,32 @@ describe('experiment machine', () => {
     expect(result.status).toBe('succeeded');
   });
 
+  it('starts an interrupted step again as a new command when that is safe, without counting a try', async () => {
+    const interrupted = (retryable: boolean) =>
+      Promise.reject(new StepFaultError({ code: 'Interrupted', message: 'pause now', retryable }));
+    const { result, calls, released } = await run(input([step('mix'), step('read')]), (_, n) =>
+      n === 2 || n === 3 ? interrupted(true) : ok(n),
+    );
+    expect(calls.map((c) => c.commandId)).toEqual([
+      'c1/e0001/mix/1',
+      'c1/e0001/read/1',
+      'c1/e0001/read/2',
+      'c1/e0001/read/3',
+    ]);
+    expect(result).toMatchObject({ status: 'succeeded', values: { y: 8 } });
+    expect(released).toHaveLength(4);
+
+    const spoilt = await run(input([step('mix', { retry: { attempts: 3, backoff: 0 } })]), () =>
+      interrupted(false),
+    );
+    expect(spoilt.calls).toHaveLength(1);
+    expect(spoilt.result).toMatchObject({
+      status: 'failed',
+      step: 'mix',
+      error: { code: 'Interrupted', retryable: false },
+    });
+  });
+
   it('fails at once on a fault that is not retryable, with the fault as data', async () => {
     const fault = {
       code: 'OutsideEnvelope',

@@ -79,8 +79,10 @@ const canTryAgain = (context: ExperimentContext) => context.tries < currentStep(
  * One experiment: the protocol's device steps in order. Each step waits for an idle device of its kind, sends
  * it a command and waits for the result, with the step's timeout; faults and timeouts are retried as the step's
  * `retry` says — a timeout re-sends the same command to the same device (it may have acted), a retryable fault
- * sends a new command to whichever device is free — then fail the experiment with the fault as data. At the end the protocol's `output`
- * expression turns the step outputs into objective values.
+ * sends a new command to whichever device is free — then fail the experiment with the fault as data. A step
+ * interrupted by pause now starts again as a new command when that is safe (fault `Interrupted`, retryable: it
+ * had not started, or its capability is resumable), without counting a try; otherwise the experiment fails. At the
+ * end the protocol's `output` expression turns the step outputs into objective values.
  *
  * Side effects are the named actors `acquireDevice` and `deviceStep`, provided by the runtime; the machine
  * emits `device.released` when it no longer needs a device.
@@ -111,6 +113,11 @@ export const experimentMachine = setup({
     canRetryFault: ({ context, event }) =>
       canTryAgain(context) && faultOf((event as unknown as { error: unknown }).error).retryable,
     canRetryTimeout: ({ context }) => canTryAgain(context),
+    // Pause now interrupted the step where starting it again is safe: a new command, and not a failed try.
+    resumeInterrupted: ({ event }) => {
+      const fault = faultOf((event as unknown as { error: unknown }).error);
+      return fault.code === FaultCodes.Interrupted && fault.retryable;
+    },
     hasNextStep: ({ context }) => context.stepIndex + 1 < context.protocol.steps.length,
   },
   actions: {
@@ -184,6 +191,18 @@ export const experimentMachine = setup({
           }),
         },
         onError: [
+          {
+            guard: 'resumeInterrupted',
+            target: 'acquiring',
+            actions: [
+              'releaseDevice',
+              assign({
+                attempt: ({ context }) => context.attempt + 1,
+                tries: ({ context }) => context.tries - 1,
+                deviceId: undefined,
+              }),
+            ],
+          },
           {
             guard: 'canRetryFault',
             target: 'backoff',

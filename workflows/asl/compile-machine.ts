@@ -483,11 +483,12 @@ class Compiler {
       },
     );
 
-    // Targetless handlers (PAUSE, STOP while busy) only assign; they apply whatever else happens.
+    // Targetless handlers (PAUSE, STOP while busy) only assign; they apply whatever else happens. Several events
+    // may set one variable to the same constant (PAUSE and PAUSE_NOW both request a pause).
     let pending: Assignments = new Map();
     const targeted: Array<{ event: string; owner: MachineNode; list: MachineTransition[] }> = [];
+    const setBy = new Map<string, { value: AssignValue; events: string[]; binding: string; site: string }>();
     for (const handler of events) {
-      const eventBinding = `$${EVENTS}[type = ${JSON.stringify(handler.event)}][-1]`;
       const [first] = handler.list;
       if (first && first.target === undefined) {
         if (handler.list.length > 1 || first.guard !== undefined)
@@ -497,19 +498,40 @@ class Compiler {
             'a targetless operator event must be unguarded',
           );
         const site = siteOf(handler.owner, `on.${handler.event}`, 0);
-        const assigns = this.reader.actions(node, first.actions, site);
-        const conditional: Assignments = new Map();
-        for (const [key, value] of assigns) {
-          if (pending.has(key))
-            this.reader.fail(node, `assign to ${key} by several operator events`, 'assign it from one event');
-          const then =
-            'literal' in value ? JSON.stringify(value.literal) : `(${expression(value.expr, eventBinding)})`;
-          conditional.set(key, {
-            expr: `(${JSON.stringify(handler.event)} in $${EVENTS}.type) ? ${then} : $${key}`,
-          });
+        for (const [key, value] of this.reader.actions(node, first.actions, site)) {
+          const earlier = setBy.get(key);
+          if (earlier === undefined)
+            setBy.set(key, {
+              value,
+              events: [handler.event],
+              binding: `$${EVENTS}[type = ${JSON.stringify(handler.event)}][-1]`,
+              site,
+            });
+          else if (
+            'literal' in value &&
+            'literal' in earlier.value &&
+            JSON.stringify(value.literal) === JSON.stringify(earlier.value.literal)
+          )
+            earlier.events.push(handler.event);
+          else
+            this.reader.fail(
+              node,
+              `assign to ${key} by several operator events`,
+              'assign it from one event, or the same constant from each',
+            );
         }
-        pending = this.reader.merge(node, pending, conditional, site);
       } else targeted.push(handler);
+    }
+    for (const [key, { value, events: setters, binding, site }] of setBy) {
+      const then =
+        'literal' in value ? JSON.stringify(value.literal) : `(${expression(value.expr, binding)})`;
+      const when = setters.map((event) => `(${JSON.stringify(event)} in $${EVENTS}.type)`).join(' or ');
+      pending = this.reader.merge(
+        node,
+        pending,
+        new Map([[key, { expr: `${when} ? ${then} : $${key}` }]]),
+        site,
+      );
     }
     const rules: Array<Record<string, unknown>> = [];
     for (const handler of targeted) {

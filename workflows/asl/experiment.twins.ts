@@ -35,6 +35,7 @@ export const experimentTwins: MachineTwins = {
   guards: {
     canRetryFault: `$tries < ${step}.retry.attempts and $event.error.fault.retryable = true`,
     canRetryTimeout: `$tries < ${step}.retry.attempts`,
+    resumeInterrupted: '$event.error.fault.code = "Interrupted" and $event.error.fault.retryable = true',
     hasNextStep: '$stepIndex + 1 < $count($protocol.steps)',
   },
   delays: {
@@ -71,8 +72,9 @@ export const experimentTwins: MachineTwins = {
         "commandId": ${commandId}
       }])`,
     },
-    'running.onError': { attempt: '$attempt + 1' },
-    'running.onError.1': { error: failedAt(`${step}.name`) },
+    'running.onError': { attempt: '$attempt + 1', tries: '$tries - 1', deviceId: 'null' },
+    'running.onError.1': { attempt: '$attempt + 1' },
+    'running.onError.2': { error: failedAt(`${step}.name`) },
     'running.after.stepTimeout.1': {
       error: `{
         "code": "StepTimeout",

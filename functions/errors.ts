@@ -35,6 +35,28 @@ export class ConflictError extends FunctionError {
   override name = 'ConflictError';
 }
 
+/** An API request without a usable identity (HTTP 401): no JWT claims reached the function. */
+export class UnauthorizedError extends FunctionError {
+  override name = 'UnauthorizedError';
+}
+
+/** An API caller whose role may not do what it asked (HTTP 403). */
+export class ForbiddenError extends FunctionError {
+  override name = 'ForbiddenError';
+}
+
+/** An API request the function cannot read (HTTP 400, 413 or 415 by `status`), e.g. a body that is not JSON. */
+export class BadRequestError extends FunctionError {
+  override name = 'BadRequestError';
+  constructor(
+    message: string,
+    readonly status: 400 | 413 | 415 = 400,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** Rethrows a step fault from the shared protocol code as a {@link TaskFaultError}; anything else unchanged. */
 export function asTaskFault(error: unknown): never {
   if (error instanceof StepFaultError) throw new TaskFaultError(error.fault, { cause: error });

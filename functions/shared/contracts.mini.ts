@@ -132,11 +132,37 @@ export const DeviceEventSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** `ExperimentProposalSchema` of contracts/, as zod/mini. */
+export const ExperimentProposalSchema = z.object({
+  experimentId: z.string().check(z.minLength(1)),
+  campaignId: z.string().check(z.minLength(1)),
+  index: z.int().check(z.gte(0)),
+  batch: z.int().check(z.gte(0)),
+  parameters: z.record(z.string(), z.union([z.number(), z.string()])),
+  strategy: z.string(),
+  proposedAt: z.int().check(z.gte(0)),
+});
+
 /** `FaultSchema` of contracts/, as zod/mini. */
 export const FaultSchema = z.object({
   code: z.string().check(z.regex(/^[A-Z][A-Za-z0-9]*$/, 'must be a PascalCase error name')),
   message: z.string(),
   retryable: z.boolean(),
+});
+
+/** `ObjectiveSchema` of contracts/, as zod/mini. */
+export const ObjectiveSchema = z.object({
+  name: z
+    .string()
+    .check(
+      z.regex(
+        /^[A-Za-z][A-Za-z0-9_]{0,63}$/,
+        'must start with a letter and contain only letters, digits and _',
+      ),
+    ),
+  goal: z.enum(['maximise', 'minimise']),
+  target: z.optional(z.number()),
+  unit: z.optional(z.string()),
 });
 
 /** `ProtocolStepSchema` of contracts/, as zod/mini. */

@@ -5,7 +5,9 @@ import {
   DeviceCommandSchema,
   DeviceDescriptorSchema,
   DeviceEventSchema,
+  ExperimentProposalSchema,
   FaultSchema,
+  ObjectiveSchema,
   ProtocolStepSchema,
 } from '../../contracts/index.ts';
 import { miniModule } from './mini-codegen.ts';
@@ -15,7 +17,9 @@ export const lambdaContracts = {
   DeviceCommandSchema,
   DeviceDescriptorSchema,
   DeviceEventSchema,
+  ExperimentProposalSchema,
   FaultSchema,
+  ObjectiveSchema,
   ProtocolStepSchema,
 };
 

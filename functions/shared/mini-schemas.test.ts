@@ -57,6 +57,25 @@ const corpus: Record<keyof typeof lambdaContracts, unknown[]> = {
     { name: 'mix', device: 'x', command: 'mix', timeout: 7 * 24 * 3600 + 1, retry: { attempts: 11 } },
     { name: 'mix', device: 'x', command: 'mix', input: '', timeout: '60' },
   ],
+  ObjectiveSchema: [
+    { name: 'colour_error', goal: 'minimise' },
+    { name: 'y', goal: 'maximise', target: 0.9, unit: 'mm' },
+    { name: '1y', goal: 'maximize', target: '0.9' },
+    { goal: 'minimise' },
+  ],
+  ExperimentProposalSchema: [
+    {
+      experimentId: 'c-e0001',
+      campaignId: 'c',
+      index: 1,
+      batch: 0,
+      parameters: { red: 12.5, tip: 'p200' },
+      strategy: 'sobol',
+      proposedAt: 5,
+    },
+    { experimentId: '', campaignId: 'c', index: -1, batch: 0.5, parameters: { red: true }, strategy: 'x' },
+    { experimentId: 'c-e0001', campaignId: 'c', index: 1, batch: 0, parameters: [], proposedAt: 1 },
+  ],
   FaultSchema: [
     { code: 'OutsideEnvelope', message: 'too much', retryable: false },
     { code: 'outside', message: 'too much' },

@@ -1,11 +1,16 @@
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from './table.ts';
 
-/** An operator event queued by campaign-api: `PAUSE`, `RESUME`, `STOP`, `ABORT` or `APPROVE`. */
+/**
+ * An operator event queued by campaign-api: `PAUSE`, `PAUSE_NOW`, `RESUME`, `STOP`, `ABORT`, or `APPROVE` /
+ * `REJECT` of one experiment; `by` is who (`operator:<name>`), `why` their reason.
+ */
 export interface OperatorEvent {
   type: string;
   seq: number;
   by?: string;
+  why?: string;
+  experimentId?: string;
 }
 
 /** Every queued operator event of a campaign, oldest first. */
@@ -26,6 +31,8 @@ export async function queuedEvents(
     type: String(item.type),
     seq: Number(item.seq),
     ...(typeof item.by === 'string' ? { by: item.by } : {}),
+    ...(typeof item.why === 'string' ? { why: item.why } : {}),
+    ...(typeof item.experimentId === 'string' ? { experimentId: item.experimentId } : {}),
   }));
 }
 

@@ -1,0 +1,217 @@
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  ListExecutionsCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { actorOf, type Principal, requireRole } from '../shared/http-api.ts';
+import { consumeEvents, type OperatorEvent, queuedEvents } from '../shared/operator-events.ts';
+import { parseMini } from '../shared/parse.ts';
+import { sendSuccess } from '../shared/settle.ts';
+import { keys } from '../shared/table.ts';
+import { ACTION_EVENTS, CampaignActionRequestSchema } from './schemas.ts';
+import { type CampaignApiDeps, executionArnOf } from './start.ts';
+
+/** How long an operator event that nothing consumed stays in the table (DynamoDB TTL), in s. */
+export const EVENT_TTL_SECONDS = 90 * 24 * 3600;
+
+/** The campaign's execution, or {@link NotFoundError} when no campaign of that id was started. */
+export async function campaignExecution(
+  campaignId: string,
+  deps: CampaignApiDeps,
+): Promise<DescribeExecutionCommandOutput> {
+  try {
+    return await deps.sfn.send(
+      new DescribeExecutionCommand({
+        executionArn: executionArnOf(deps.campaignStateMachineArn, campaignId),
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionDoesNotExist')
+      throw new NotFoundError(`no campaign ${campaignId} was started on this lab`, { cause: error });
+    throw error;
+  }
+}
+
+/** Appends an event to the campaign's queue under the next sequence number (a counter on the campaign item). */
+async function enqueue(
+  campaignId: string,
+  event: Omit<OperatorEvent, 'seq'> & { why?: string; experimentId?: string },
+  deps: CampaignApiDeps,
+): Promise<number> {
+  const counter = await deps.db.send(
+    new UpdateCommand({
+      TableName: deps.table,
+      Key: keys.campaign(campaignId),
+      UpdateExpression: 'ADD eventSeq :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  const seq = Number(counter.Attributes?.eventSeq);
+  const now = deps.clock.now();
+  await deps.db.send(
+    new PutCommand({
+      TableName: deps.table,
+      Item: {
+        ...keys.operatorEvent(campaignId, seq),
+        ...event,
+        seq,
+        at: now,
+        ttl: Math.floor(now / 1000) + EVENT_TTL_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  return seq;
+}
+
+/**
+ * Answers a parked operator wait (a paused campaign) when the queue now holds an event it accepts. The token is
+ * taken with a conditional delete, as operator-await takes it back, so exactly one of the two answers the wait;
+ * queued events up to the accepted one are consumed (earlier ones are dropped, as XState drops events its state
+ * does not handle). Returns the event that answered, or undefined when the wait stays (none parked, or nothing
+ * it accepts).
+ */
+export async function wakeWaiting(
+  campaignId: string,
+  deps: CampaignApiDeps,
+): Promise<OperatorEvent | undefined> {
+  const key = keys.operatorWait(campaignId);
+  const wait = (await deps.db.send(new GetCommand({ TableName: deps.table, Key: key, ConsistentRead: true })))
+    .Item;
+  if (!wait) return undefined;
+  const accepts = (wait.accepts as string[] | undefined) ?? [];
+  const token = String(wait.taskToken);
+  const accepted = (queued: OperatorEvent[]) => queued.findIndex((e) => accepts.includes(e.type));
+  if (accepted(await queuedEvents(deps.db, deps.table, campaignId)) < 0) return undefined;
+  try {
+    await deps.db.send(
+      new DeleteCommand({
+        TableName: deps.table,
+        Key: key,
+        ConditionExpression: 'taskToken = :t',
+        ExpressionAttributeValues: { ':t': token },
+      }),
+    );
+  } catch (error) {
+    // operator-await took the token back and answers from the queue itself.
+    if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+    throw error;
+  }
+  const queued = await queuedEvents(deps.db, deps.table, campaignId);
+  const index = accepted(queued);
+  if (index < 0) {
+    // Another request answered with the accepted event between the two looks: park the token again.
+    await deps.db.send(new PutCommand({ TableName: deps.table, Item: wait }));
+    return undefined;
+  }
+  const event = queued[index] as OperatorEvent;
+  await consumeEvents(deps.db, deps.table, campaignId, queued.slice(0, index + 1));
+  await sendSuccess(deps.sfn, token, {
+    type: event.type,
+    ...(event.experimentId === undefined ? {} : { experimentId: event.experimentId }),
+  });
+  return event;
+}
+
+/**
+ * Stops the campaign's running experiment executions (named `<campaignId>-e<n>`), as an abort cancels the running
+ * experiments locally: the batch's Map then ends, and the campaign machine reads the queued `ABORT`.
+ */
+export async function stopExperiments(
+  campaignId: string,
+  who: string,
+  deps: CampaignApiDeps,
+): Promise<string[]> {
+  // Campaign ids are slugs (letters, digits, -): nothing in them is special in a pattern.
+  const mine = new RegExp(`^${campaignId}-e\\d+$`);
+  const stopped: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await deps.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: deps.experimentStateMachineArn,
+        statusFilter: 'RUNNING',
+        maxResults: 1000,
+        ...(nextToken ? { nextToken } : {}),
+      }),
+    );
+    for (const execution of page.executions ?? []) {
+      if (!execution.name || !mine.test(execution.name) || !execution.executionArn) continue;
+      try {
+        await deps.sfn.send(
+          new StopExecutionCommand({
+            executionArn: execution.executionArn,
+            error: 'CampaignAborted',
+            cause: `campaign ${campaignId} was aborted by ${who}`,
+          }),
+        );
+        stopped.push(execution.name);
+      } catch (error) {
+        // Finished between the listing and the stop: nothing left to cancel.
+        if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+      }
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return stopped;
+}
+
+/** What an action did: the queued event, whether it woke a waiting campaign, and what an abort cancelled. */
+export interface ActionResult {
+  ok: true;
+  campaignId: string;
+  event: { type: string; seq: number };
+  /** True when this event answered a waiting state at once; otherwise the campaign reads it after its next task. */
+  delivered: boolean;
+  /** Experiment executions an abort stopped. */
+  stopped?: string[];
+}
+
+/**
+ * An operator action on a running campaign: role check, then the event is queued where operator-inbox and
+ * operator-await read it, a parked wait that accepts it is answered, and an abort stops the running experiments.
+ * Events the campaign's state does not accept when it reads them are dropped, as XState drops them.
+ */
+export async function actOnCampaign(
+  campaignId: string,
+  body: unknown,
+  principal: Principal,
+  deps: CampaignApiDeps,
+): Promise<{ status: 202; body: ActionResult }> {
+  const request = parseMini(CampaignActionRequestSchema, body, 'action request');
+  requireRole(principal, request.action);
+  const execution = await campaignExecution(campaignId, deps);
+  if (execution.status !== 'RUNNING')
+    throw new ConflictError(
+      `cannot ${request.action}: campaign ${campaignId} has ended (${String(execution.status)})`,
+    );
+  const who = actorOf(principal);
+  const type = ACTION_EVENTS[request.action];
+  const seq = await enqueue(
+    campaignId,
+    {
+      type,
+      by: who,
+      ...(request.why ? { why: request.why } : {}),
+      ...('experimentId' in request ? { experimentId: request.experimentId } : {}),
+    },
+    deps,
+  );
+  const woke = await wakeWaiting(campaignId, deps);
+  const stopped = type === 'ABORT' ? await stopExperiments(campaignId, who, deps) : undefined;
+  return {
+    status: 202,
+    body: {
+      ok: true,
+      campaignId,
+      event: { type, seq },
+      delivered: woke?.seq === seq,
+      ...(stopped ? { stopped } : {}),
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import type { Fault } from '../contracts/index.ts';
-import { StepFaultError } from '../workflows/protocol.ts';
+import type { StepFaultError } from '../workflows/protocol.ts';
 
 /** Base of the Lambda functions' errors. */
 export class FunctionError extends Error {
@@ -57,8 +57,13 @@ export class BadRequestError extends FunctionError {
   }
 }
 
-/** Rethrows a step fault from the shared protocol code as a {@link TaskFaultError}; anything else unchanged. */
+/**
+ * Rethrows a step fault from the shared protocol code as a {@link TaskFaultError}; anything else unchanged. The
+ * fault is recognised by its stable `name`, not `instanceof`: importing the class would bundle jsonata (80 KB)
+ * into every function that imports this module, rendering or not (ADR 0006).
+ */
 export function asTaskFault(error: unknown): never {
-  if (error instanceof StepFaultError) throw new TaskFaultError(error.fault, { cause: error });
+  if (error instanceof Error && error.name === 'StepFaultError' && 'fault' in error)
+    throw new TaskFaultError((error as StepFaultError).fault, { cause: error });
   throw error;
 }

@@ -197,13 +197,11 @@ const ApprovalPolicySchema = z.object({
   require: z._default(z.enum(['never', 'always', 'outside-limits']), 'never'),
   limits: z._default(
     z.array(
-      z
-        .object({ parameter: IDENTIFIER, min: z.optional(z.number()), max: z.optional(z.number()) })
-        .check(
-          z.refine((l) => l.min !== undefined || l.max !== undefined, {
-            message: 'a limit needs min, max or both',
-          }),
-        ),
+      z.object({ parameter: IDENTIFIER, min: z.optional(z.number()), max: z.optional(z.number()) }).check(
+        z.refine((l) => l.min !== undefined || l.max !== undefined, {
+          message: 'a limit needs min, max or both',
+        }),
+      ),
     ),
     [],
   ),

@@ -270,14 +270,30 @@ describe('campaign-api: operator actions', () => {
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
-  it('queues pause-now as PAUSE_NOW', async () => {
+  it('queues pause-now as PAUSE_NOW and stops the running experiments, so the batch ends at once', async () => {
     running();
     db.on(UpdateCommand).resolves({ Attributes: { eventSeq: 1 } });
     db.on(GetCommand).resolves({});
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          name: 'colour-1-e0005',
+          executionArn: 'arn:x:colour-1-e0005',
+          stateMachineArn: EXPERIMENT_SM,
+          status: 'RUNNING',
+          startDate: new Date(NOW),
+        },
+      ],
+    });
     expect(await act({ action: 'pause-now' })).toMatchObject({
-      body: { event: { type: 'PAUSE_NOW', seq: 1 } },
+      body: { event: { type: 'PAUSE_NOW', seq: 1 }, stopped: ['colour-1-e0005'] },
     });
     expect(db.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ type: 'PAUSE_NOW' });
+    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input).toEqual({
+      executionArn: 'arn:x:colour-1-e0005',
+      error: 'CampaignPausedNow',
+      cause: 'campaign colour-1 was paused now by operator:ana',
+    });
   });
 
   it('wakes a paused campaign: takes the parked token, consumes the events up to RESUME, answers the wait', async () => {

@@ -6,17 +6,9 @@ import { queuedEvents } from '../shared/operator-events.ts';
 import { parseMini } from '../shared/parse.ts';
 import { keys } from '../shared/table.ts';
 import { actOnCampaign, campaignExecution } from './operator.ts';
+import { CAMPAIGN_API_ROUTES } from './routes.ts';
 import { CampaignIdSchema } from './schemas.ts';
 import { type CampaignApiDeps, startCampaign } from './start.ts';
-
-/** The routes campaign-api answers (API Gateway route keys); the CDK app wires exactly these. */
-export const CAMPAIGN_API_ROUTES = [
-  'GET /api/session',
-  'GET /api/campaigns',
-  'POST /api/campaigns',
-  'GET /api/campaigns/{campaignId}',
-  'POST /api/campaigns/{campaignId}/actions',
-] as const;
 
 /** A campaign as `GET /api/campaigns/{campaignId}` reports it. */
 export interface CampaignStatus {

@@ -118,12 +118,19 @@ export async function wakeWaiting(
   return event;
 }
 
+/** Why an action stops the running experiments: the error and cause their executions end with. */
+const INTERRUPTIONS: Record<string, { error: string; verb: string }> = {
+  ABORT: { error: 'CampaignAborted', verb: 'aborted' },
+  PAUSE_NOW: { error: 'CampaignPausedNow', verb: 'paused now' },
+};
+
 /**
- * Stops the campaign's running experiment executions (named `<campaignId>-e<n>`), as an abort cancels the running
- * experiments locally: the batch's Map then ends, and the campaign machine reads the queued `ABORT`.
+ * Stops the campaign's running experiment executions (named `<campaignId>-e<n>`), as abort and pause-now cancel
+ * the running experiments locally: the batch's Map then ends, and the campaign machine reads the queued event.
  */
 export async function stopExperiments(
   campaignId: string,
+  interruption: { error: string; verb: string },
   who: string,
   deps: CampaignApiDeps,
 ): Promise<string[]> {
@@ -146,8 +153,8 @@ export async function stopExperiments(
         await deps.sfn.send(
           new StopExecutionCommand({
             executionArn: execution.executionArn,
-            error: 'CampaignAborted',
-            cause: `campaign ${campaignId} was aborted by ${who}`,
+            error: interruption.error,
+            cause: `campaign ${campaignId} was ${interruption.verb} by ${who}`,
           }),
         );
         stopped.push(execution.name);
@@ -168,13 +175,14 @@ export interface ActionResult {
   event: { type: string; seq: number };
   /** True when this event answered a waiting state at once; otherwise the campaign reads it after its next task. */
   delivered: boolean;
-  /** Experiment executions an abort stopped. */
+  /** Experiment executions an abort or pause-now stopped. */
   stopped?: string[];
 }
 
 /**
  * An operator action on a running campaign: role check, then the event is queued where operator-inbox and
- * operator-await read it, a parked wait that accepts it is answered, and an abort stops the running experiments.
+ * operator-await read it, a parked wait that accepts it is answered, and abort and pause-now stop the running
+ * experiments (the campaign reads their event as soon as the batch's Map ends).
  * Events the campaign's state does not accept when it reads them are dropped, as XState drops them.
  */
 export async function actOnCampaign(
@@ -203,7 +211,8 @@ export async function actOnCampaign(
     deps,
   );
   const woke = await wakeWaiting(campaignId, deps);
-  const stopped = type === 'ABORT' ? await stopExperiments(campaignId, who, deps) : undefined;
+  const interruption = INTERRUPTIONS[type];
+  const stopped = interruption ? await stopExperiments(campaignId, interruption, who, deps) : undefined;
   return {
     status: 202,
     body: {

@@ -63,9 +63,6 @@ export interface RegisterDeviceDeps {
 /** A registration claim older than this is abandoned (the function's timeout is 30 s), in ms. */
 export const CLAIM_STALE_MS = 120_000;
 
-/** The routes register-device answers. */
-export const REGISTER_DEVICE_ROUTES = ['POST /api/devices'] as const;
-
 /** A registered device as the API reports it; `certificatePem` and `keyPair` only in the answer that created them. */
 export interface DeviceRegistration {
   deviceId: string;

@@ -1,0 +1,2 @@
+/** The routes register-device answers. */
+export const REGISTER_DEVICE_ROUTES = ['POST /api/devices'] as const;

@@ -33,7 +33,10 @@ const Why = z.string().trim().min(1).max(500).optional();
 
 /** An operator action as the dashboard posts it to `POST /api/actions`. */
 export const ActionRequestSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.enum(['pause', 'resume', 'stop', 'abort', 'emergency-stop']), why: Why }),
+  z.strictObject({
+    action: z.enum(['pause', 'pause-now', 'resume', 'stop', 'abort', 'emergency-stop']),
+    why: Why,
+  }),
   z.strictObject({
     action: z.enum(['approve', 'reject']),
     experimentId: z.string().min(1).max(200),

@@ -62,7 +62,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('operator.action'),
-    action: z.enum(['pause', 'resume', 'stop', 'abort', 'emergency-stop', 'approve', 'reject']),
+    action: z.enum(['pause', 'pause-now', 'resume', 'stop', 'abort', 'emergency-stop', 'approve', 'reject']),
     experimentId: z.string().optional(),
   }),
 ]);

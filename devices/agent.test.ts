@@ -413,9 +413,9 @@ describe('device agent: interrupt', () => {
   const answerOf = async (commandId: string) => (await waitForAnswer(commandId))[0]?.payload;
 
   it('stops a running non-resumable command: fault Interrupted, not retryable, answered once it has ended', async () => {
-    const { agent, deviceId, clock, hold, release } = await start();
-    hold();
-    const c = command(deviceId, clock);
+    const { agent, deviceId, clock } = await start({ clock: new ScaledClock(100) });
+    // An hour of heating: 36 s of wall time, so the interrupt arrives mid-action.
+    const c = command(deviceId, clock, { parameters: { temperature: 37, time: 3600 } });
     await send(deviceId, c);
     await probe.waitFor(
       (m) => eventOf(m).commandId === c.commandId && eventOf(m).type === 'progress',
@@ -423,7 +423,6 @@ describe('device agent: interrupt', () => {
     );
     const stop = interrupt(deviceId, clock, c.commandId);
     await send(deviceId, stop);
-    release();
     expect(await answerOf(c.commandId)).toMatchObject({
       type: 'fault',
       error: { code: 'Interrupted', retryable: false },

@@ -67,6 +67,8 @@ function deviceStep(deps: CampaignDeps) {
     if (stored?.status === 'fault' && stored.error) throw new StepFaultError(stored.error);
 
     const parameters = await renderStepInput(input.step, input.scope);
+    // Pause now or abort may have cancelled the step while it rendered: send nothing then.
+    signal.throwIfAborted();
     const descriptor = bus.devices.get(input.deviceId)?.descriptor;
     const capability = descriptor?.capabilities.find((c) => c.command === input.step.command);
     const refuse = (code: string, reason: string) => {

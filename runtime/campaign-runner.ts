@@ -157,7 +157,7 @@ async function waitForDevices(
 
 /** What an operator can do to a running campaign (dashboard, API, CLI). */
 export type OperatorAction =
-  | { type: 'pause' | 'resume' | 'stop' | 'abort' | 'emergency-stop' }
+  | { type: 'pause' | 'pause-now' | 'resume' | 'stop' | 'abort' | 'emergency-stop' }
   | { type: 'approve' | 'reject'; experimentId: string };
 
 /** Who acts, and why; both go to the audit log. */
@@ -187,6 +187,7 @@ export interface CampaignSession {
 
 const MACHINE_EVENTS = {
   pause: 'PAUSE',
+  'pause-now': 'PAUSE_NOW',
   resume: 'RESUME',
   stop: 'STOP',
   abort: 'ABORT',
@@ -383,22 +384,36 @@ async function open(run: {
       'runtime',
     );
 
-    /** Emergency stops in flight: the session stays open until every device has answered (or failed to). */
-    const halts: Array<Promise<unknown>> = [];
+    /** Emergency stops and interrupts in flight: the session stays open until every device has answered. */
+    const requests: Array<Promise<unknown>> = [];
+    const unconfirmed = (what: string) => (error: Error) =>
+      options.onNotice?.(`${what} was not confirmed: ${error.message}`);
+    /** Pause now and abort stop the commands of the cancelled experiments at their devices. */
+    const interruptRunning = () => {
+      for (const { deviceId, commandId } of store.commandsInFlight(campaignId))
+        requests.push(
+          bus.interrupt(deviceId, commandId).catch(unconfirmed(`interrupt of ${commandId} on ${deviceId}`)),
+        );
+    };
     const act = (action: OperatorAction, by: ActedBy): void => {
       const experimentId = 'experimentId' in action ? action.experimentId : undefined;
+      // The action is recorded before what it causes, so the audit log reads in cause-and-effect order.
+      const record = () =>
+        runDir.append(
+          { type: 'operator.action', action: action.type, ...(experimentId ? { experimentId } : {}) },
+          clock.now(),
+          by.who,
+          by.why,
+        );
       if (action.type === 'emergency-stop') {
+        record();
         // Every device of the lab, whatever the campaign's state: halting is always allowed.
         for (const device of bus.devices.values())
           if (device.online)
-            halts.push(
+            requests.push(
               bus
                 .sendReserved(device.deviceId, EMERGENCY_STOP)
-                .catch((error: Error) =>
-                  options.onNotice?.(
-                    `emergency stop of ${device.deviceId} was not confirmed: ${error.message}`,
-                  ),
-                ),
+                .catch(unconfirmed(`emergency stop of ${device.deviceId}`)),
             );
         if (actor.getSnapshot().status === 'active') actor.send({ type: 'ABORT' });
       } else if (action.type === 'approve' || action.type === 'reject') {
@@ -408,6 +423,7 @@ async function open(run: {
           by.who,
           by.why,
         );
+        record();
       } else {
         const state = actor.getSnapshot();
         const event = { type: MACHINE_EVENTS[action.type] };
@@ -423,14 +439,10 @@ async function open(run: {
           throw new OperatorActionError(
             'a stop is already requested; it takes effect after the running batch',
           );
+        record();
         actor.send(event);
+        if (action.type === 'pause-now' || action.type === 'abort') interruptRunning();
       }
-      runDir.append(
-        { type: 'operator.action', action: action.type, ...(experimentId ? { experimentId } : {}) },
-        clock.now(),
-        by.who,
-        by.why,
-      );
     };
     const onAbort = () => {
       if (actor.getSnapshot().status === 'active')
@@ -444,7 +456,7 @@ async function open(run: {
       try {
         const output: CampaignOutput = await toPromise(actor);
         options.signal?.removeEventListener('abort', onAbort);
-        await Promise.all(halts);
+        await Promise.all(requests);
         // Progress is recomputed from the store: it also counts experiments finished before a resume.
         const totals = store.progress(campaignId, objective);
         const summary: CampaignSummary = {

@@ -381,6 +381,16 @@ export class Store {
     );
   }
 
+  /** Commands sent and not answered yet, of the campaign's running experiments: what pause now interrupts. */
+  commandsInFlight(campaignId: string): CommandRecord[] {
+    return (
+      this.sql(
+        `SELECT c.* FROM commands c JOIN experiments e ON e.id = c.experiment_id
+           WHERE c.campaign_id = ? AND c.status = 'sent' AND e.status = 'running' ORDER BY c.rowid`,
+      ).all(campaignId) as CommandRow[]
+    ).flatMap((row) => toCommand(row) ?? []);
+  }
+
   /** Whether a batch's outcomes were already told to the planner. */
   batchRecorded(campaignId: string, batch: number): boolean {
     return (

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, toPromise, waitFor } from 'xstate';
 import type { ExperimentProposal } from '../contracts/index.ts';
-import { type CampaignMachineInput, type CampaignProgress, campaignMachine } from './campaign.machine.ts';
+import {
+  type CampaignMachineInput,
+  type CampaignProgress,
+  campaignMachine,
+  type Rejection,
+} from './campaign.machine.ts';
 
 const proposal = (index: number, batch: number): ExperimentProposal => ({
   experimentId: `c/e${index}`,
@@ -156,7 +161,10 @@ describe('campaign machine', () => {
     const waiting = campaignMachine.provide({
       actors: {
         planBatch: fromPromise(async () => [proposal(0, 0)]),
-        gateBatch: fromPromise(() => new Promise<never>(() => {})),
+        // A person never answers: the gate waits until it is cancelled.
+        gateBatch: fromPromise(
+          () => new Promise<{ approved: ExperimentProposal[]; rejections: Rejection[] }>(() => {}),
+        ),
       },
     });
     const gated = createActor(waiting, {

@@ -6,6 +6,7 @@ const RANK: Record<Role, number> = { viewer: 0, operator: 1, approver: 2 };
 /** The least role that may carry out each action. */
 export const REQUIRED_ROLE: Record<ActionName | 'acknowledge', Role> = {
   pause: 'operator',
+  'pause-now': 'operator',
   resume: 'operator',
   stop: 'operator',
   abort: 'operator',

@@ -127,7 +127,8 @@ export class LabView extends EventEmitter<LabViewEvents> {
         if (record.state === 'paused') this.pauseRequested = false;
         break;
       case 'operator.action':
-        if (record.action === 'pause') this.pauseRequested = true;
+        // Pause now goes straight to paused from a running batch (the state change follows and clears this).
+        if (record.action === 'pause' || record.action === 'pause-now') this.pauseRequested = true;
         if (record.action === 'resume') this.pauseRequested = false;
         break;
       case 'command.sent':

@@ -270,7 +270,7 @@ describe.skipIf(!available)(
     it('a viewer sees no controls and the server refuses its actions (403)', async () => {
       const page = lobby;
       await open(page, tokens[2]?.token);
-      await expect(page.getByRole('button', { name: 'Pause' }).count()).resolves.toBe(0);
+      await expect(page.getByRole('button', { name: 'Pause', exact: true }).count()).resolves.toBe(0);
       const status = await page.evaluate(async (token) => {
         const response = await fetch('/api/actions', {
           method: 'POST',
@@ -282,10 +282,10 @@ describe.skipIf(!available)(
       expect(status).toBe(403);
     });
 
-    it('an operator pauses (at the next safe point) and resumes the campaign', async () => {
+    it('an operator pauses (at the next safe point), resumes, pauses now while approvals wait, and resumes', async () => {
       const operator = bob;
       await open(operator, tokens[1]?.token);
-      await operator.getByRole('button', { name: 'Pause' }).click();
+      await operator.getByRole('button', { name: 'Pause', exact: true }).click();
       await confirm(operator, 'refilling the blue reservoir');
       await operator.locator('.pill', { hasText: 'pause requested' }).first().waitFor();
       await expect(operator.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
@@ -300,17 +300,29 @@ describe.skipIf(!available)(
       await operator.getByRole('button', { name: 'Resume' }).click();
       await confirm(operator);
       await operator.locator('.pill', { hasText: 'awaiting approval' }).first().waitFor();
+      // Pause now does not wait for the proposals' approval: the campaign is paused at once.
+      await operator.getByRole('button', { name: 'Pause now' }).click();
+      await confirm(operator, 'wrong plate loaded');
+      await operator
+        .locator('.pill', { hasText: /^paused$/ })
+        .first()
+        .waitFor();
+      await operator.getByRole('button', { name: 'Resume' }).click();
+      await confirm(operator);
+      await operator.locator('.pill', { hasText: 'awaiting approval' }).first().waitFor();
       const actions = readFileSync(session.runDir.log.file, 'utf8')
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line))
-        .filter((r) => r.type === 'operator.action' && (r.action === 'pause' || r.action === 'resume'));
+        .filter((r) => r.type === 'operator.action' && /^(pause|pause-now|resume)$/.test(r.action));
       expect(actions).toEqual([
         expect.objectContaining({
           action: 'pause',
           who: 'operator:bob',
           why: 'refilling the blue reservoir',
         }),
+        expect.objectContaining({ action: 'resume', who: 'operator:bob' }),
+        expect.objectContaining({ action: 'pause-now', who: 'operator:bob', why: 'wrong plate loaded' }),
         expect.objectContaining({ action: 'resume', who: 'operator:bob' }),
       ]);
     });

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JournalEntry, openFileJournal } from '../../devices/index.ts';
 import {
   type CampaignSession,
   type EmbeddedBroker,
@@ -68,6 +69,77 @@ describe('operators acting on a running campaign', () => {
       expect.objectContaining({ action: 'pause', who: 'operator:alice', why: 'checking the reservoirs' }),
       expect.objectContaining({ action: 'resume', who: 'operator:bob' }),
     ]);
+  });
+
+  it('pauses now: running commands are interrupted at their devices; on resume a resumable step starts again as a new command and a spoilt one fails its experiment', async () => {
+    const { campaign, source } = exampleCampaign('colour-mixing', {
+      lab: 'op-pause-now',
+      budget: { experiments: 8 },
+    });
+    // 100× so a mix (60 s) and a read (20 s) are in progress for 600 and 200 ms of wall time.
+    const session = await startCampaign(campaign, source, { brokerUrl: broker.url, runsDir, timeScale: 100 });
+    const answers = new Map<string, string>();
+    session.bus.on('event', (e) => {
+      if (e.type === 'result' && e.commandId.startsWith('interrupt/'))
+        answers.set(String(e.output.commandId), String(e.output.was));
+    });
+    /** Pauses now as soon as a `command` is sent, waits for every interrupt's answer, resumes. */
+    const pauseNowDuring = async (command: string) => {
+      await until(session, () =>
+        audit(session).some((r) => r.type === 'command.sent' && r.command === command),
+      );
+      const inFlight = session.store.commandsInFlight(session.campaignId);
+      session.act({ type: 'pause-now' }, alice);
+      expect(session.state()).toBe('paused');
+      await until(session, () => inFlight.every((c) => answers.has(c.commandId)));
+      session.act({ type: 'resume' }, alice);
+      return inFlight;
+    };
+    const [mix] = (await pauseNowDuring('mix')).filter((c) => c.step === 'mix');
+    const [read] = (await pauseNowDuring('measure')).filter((c) => c.step === 'read');
+    const summary = await session.done;
+    expect(summary).toMatchObject({ reason: 'budget', experiments: 8, failed: 1, succeeded: 7 });
+    expect(mix && answers.get(mix.commandId)).toBe('running');
+    expect(read && answers.get(read.commandId)).toBe('running');
+    if (!mix || !read) return;
+
+    const log = audit(session);
+    // Nothing was sent to a device while the campaign was paused.
+    let paused = false;
+    for (const r of log) {
+      if (r.type === 'operator.action') paused = r.action === 'pause-now';
+      if (paused) expect(r.type).not.toBe('command.sent');
+    }
+    const store = storeAfter(session);
+    const journals: JournalEntry[] = [];
+    for (const id of ['liquid-handler-1', 'plate-reader-1'])
+      journals.push(...(await openFileJournal(join(session.runDir.journalDir, `${id}.jsonl`))).entries());
+    const begun = journals.filter((e) => e.type === 'begin' && !e.commandId.startsWith('interrupt/'));
+    // No command acted twice.
+    expect(new Set(begun.map((e) => e.commandId)).size).toBe(begun.length);
+    // Not resumable: a half-dispensed well is spoilt, the experiment fails and is never mixed again.
+    expect(store.experiment(mix.experimentId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'Interrupted', step: 'mix' },
+    });
+    expect(begun.filter((e) => e.commandId.startsWith(`${mix.experimentId}/`))).toHaveLength(1);
+    // Resumable: the read starts again as a new command; the mix before it is not repeated.
+    expect(store.experiment(read.experimentId)?.status).toBe('succeeded');
+    expect(store.command(read.commandId)?.error?.code).toBe('Interrupted');
+    expect(store.measurement(read.experimentId)?.devices.find((d) => d.step === 'read')?.commandId).toBe(
+      read.commandId.replace(/\/1$/, '/2'),
+    );
+    expect(begun.filter((e) => e.commandId.startsWith(`${read.experimentId}/mix/`))).toHaveLength(1);
+    expect(log.filter((r) => r.type === 'operator.action').map((r) => r.action)).toEqual([
+      'pause-now',
+      'resume',
+      'pause-now',
+      'resume',
+    ]);
+    console.log(
+      `pause now: mix running → experiment failed (Interrupted); read running → read/2 → experiment succeeded; ${begun.length} actions, 0 repeated`,
+    );
+    store.close();
   });
 
   it('holds proposals for a person when the policy asks, runs the approved ones only', async () => {

@@ -70,7 +70,7 @@ export function progressBlock(campaign: CampaignView, best: number | undefined):
   );
 }
 
-/** Pause, resume, stop, abort and emergency stop, each confirmed; only what the role and the state allow. */
+/** Pause, pause now, resume, stop, abort and emergency stop, each confirmed; only what the role and the state allow. */
 export function controls(ctx: ViewContext): HTMLElement | undefined {
   const campaign = ctx.state.snapshot?.campaign;
   if (!campaign || !canAct(ctx.state, 'operator')) return undefined;
@@ -95,6 +95,17 @@ export function controls(ctx: ViewContext): HTMLElement | undefined {
               title: `Pause ${name}?`,
               body: 'The campaign pauses at the next safe point: running experiments finish first, nothing new starts.',
               confirmLabel: 'Pause',
+            },
+          ),
+        ),
+      !paused &&
+        button('Pause now', '', () =>
+          ctx.act(
+            { action: 'pause-now' },
+            {
+              title: `Pause ${name} now?`,
+              body: 'Running commands are interrupted at their devices. On resume, steps that can start again do; experiments interrupted in a step that cannot resume (a mix, a print) fail.',
+              confirmLabel: 'Pause now',
             },
           ),
         ),
@@ -124,7 +135,7 @@ export function controls(ctx: ViewContext): HTMLElement | undefined {
           { action: 'abort' },
           {
             title: `Abort ${name}?`,
-            body: 'Cancels running experiments now and marks the campaign aborted. Devices finish their current command.',
+            body: 'Cancels running experiments now, interrupts their commands at the devices and marks the campaign aborted.',
             confirmLabel: 'Abort',
             danger: true,
           },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../contracts/index.ts';
 import { GaussianProcess, GP_DEFAULTS, negLogPosterior, priorMode } from './gp.ts';
 import { matern52 } from './kernel.ts';
+import { choleskySolve, choleskyWithJitter } from './linalg.ts';
 
 /** θ with the given lengthscale, signal variance and (total) noise variance. */
 function thetaOf(dim: number, lengthscale: number, signal: number, noise: number): Float64Array {
@@ -118,6 +119,58 @@ describe('GaussianProcess', () => {
     expect(Number.isFinite(variance)).toBe(true);
     const dup = GaussianProcess.fit([[0.5], [0.5]], [1, 3], { rng });
     expect(dup.predict([0.5]).mean * dup.yStd + dup.yMean).toBeCloseTo(2, 1);
+  });
+
+  it('extends its factor for fantasies to the same posterior as a model built on all points', () => {
+    const rng = createRng(4);
+    const data = Array.from({ length: 30 }, () => [rng.next(), rng.next()]);
+    const y = data.map((p) => Math.cos(4 * (p[0] as number)) * (p[1] as number));
+    const theta = thetaOf(2, 0.3, 1.2, 1e-4);
+    const base = GaussianProcess.fit(data.slice(0, 26), y.slice(0, 26), {
+      rng,
+      fixed: true,
+      warmStart: theta,
+    });
+    const extra = data.slice(26);
+    const extended = base.condition(
+      extra,
+      y.slice(26).map((v) => (v - base.yMean) / base.yStd),
+    );
+    // The reference: the dense posterior on all 30 points with the same θ and standardisation.
+    const ys = y.map((v) => (v - base.yMean) / base.yStd);
+    const kernel = (p: number[], q: number[]) =>
+      1.2 *
+      matern52(Math.hypot((p[0] as number) - (q[0] as number), (p[1] as number) - (q[1] as number)) / 0.3);
+    const k = new Float64Array(30 * 30);
+    data.forEach((p, i) => {
+      data.forEach((q, j) => {
+        k[i * 30 + j] = kernel(p, q) + (i === j ? base.noise + base.jitter : 0);
+      });
+    });
+    const { factor } = choleskyWithJitter(k, 30, 0);
+    const alpha = choleskySolve(factor, 30, ys);
+    for (let t = 0; t < 10; t++) {
+      const p = [rng.next(), rng.next()];
+      const kStar = data.map((q) => kernel(p, q));
+      const mean = kStar.reduce((sum, v, i) => sum + v * (alpha[i] as number), 0);
+      const w = choleskySolve(factor, 30, kStar);
+      const variance = 1.2 - kStar.reduce((sum, v, i) => sum + v * (w[i] as number), 0);
+      const got = extended.predict(p);
+      expect(got.mean).toBeCloseTo(mean, 9);
+      expect(got.variance).toBeCloseTo(variance, 9);
+    }
+  });
+
+  it('gives the posterior mean at training points in O(1), equal to predict there', () => {
+    const data = Array.from({ length: 12 }, () => [rng.next()]);
+    const gp = GaussianProcess.fit(
+      data,
+      data.map((p) => Math.sin(6 * (p[0] as number))),
+      { rng, fixed: true, warmStart: thetaOf(1, 0.2, 1, 0.05) },
+    );
+    data.forEach((p, a) => {
+      expect(gp.trainingMean(a)).toBeCloseTo(gp.predict(p).mean, 10);
+    });
   });
 
   it('conditions on fantasies without refitting, shrinking variance there', () => {

@@ -1,7 +1,14 @@
 import type { Rng } from '../../contracts/index.ts';
 import { ModelFitError } from '../errors.ts';
 import { matern52, matern52Slope, scaledDistance } from './kernel.ts';
-import { choleskyInverse, choleskyWithJitter, solveLower, solveUpperT } from './linalg.ts';
+import {
+  choleskyInPlace,
+  choleskyInverse,
+  choleskyWithJitter,
+  jitterSteps,
+  solveLower,
+  solveUpperT,
+} from './linalg.ts';
 import { minimiseBox } from './optimise.ts';
 
 /**
@@ -48,6 +55,27 @@ export interface GpPrediction {
   variance: number;
 }
 
+/** Observations that the short probe runs of a multi-start fit see at most (see {@link GaussianProcess.fit}). */
+const PROBE_SUBSET = 160;
+
+/** {@link negLogPosterior} on `size` evenly spaced observations of the n given. */
+function subsetObjective(
+  x: Float64Array,
+  n: number,
+  dim: number,
+  ys: Float64Array,
+  size: number,
+): ReturnType<typeof negLogPosterior> {
+  const xs = new Float64Array(size * dim);
+  const ysub = new Float64Array(size);
+  for (let s = 0; s < size; s++) {
+    const a = Math.floor((s * n) / size);
+    xs.set(x.subarray(a * dim, (a + 1) * dim), s * dim);
+    ysub[s] = ys[a] as number;
+  }
+  return negLogPosterior(xs, size, dim, ysub);
+}
+
 /** The prior mode of θ for `dim` inputs. */
 export function priorMode(dim: number): Float64Array {
   const { shape, rate } = GP_DEFAULTS.lengthscalePrior;
@@ -81,6 +109,7 @@ function negLogPrior(theta: Float64Array, dim: number, gradient: Float64Array): 
 export class GaussianProcess {
   private readonly invSqLengthscales: Float64Array;
   private readonly signal: number;
+  private readonly scratch: { kStar: Float64Array; slope: Float64Array; v: Float64Array; w: Float64Array };
 
   private constructor(
     /** Training inputs, row-major n×dim. */
@@ -101,6 +130,12 @@ export class GaussianProcess {
       Math.exp(-2 * (theta[i] as number)),
     );
     this.signal = Math.exp(theta[dim] as number);
+    this.scratch = {
+      kStar: new Float64Array(n),
+      slope: new Float64Array(n),
+      v: new Float64Array(n),
+      w: new Float64Array(n),
+    };
   }
 
   /** Noise variance in standardised units. */
@@ -173,24 +208,40 @@ export class GaussianProcess {
       upper[dim] = Math.log(1e3);
       lower[dim + 1] = Math.log(1e-9);
       upper[dim + 1] = Math.log(10);
-      const settings = { lower, upper, gradientTolerance: 1e-3, valueTolerance: 1e-8 };
+      // A relative value tolerance of 1e-6 is ~2e-4 nats at n = 500: far inside the posterior spread of θ, and
+      // it stops a warm-started fit after the few iterations that matter.
+      const settings = { lower, upper, gradientTolerance: 1e-3, valueTolerance: 1e-6 };
       const maxIterations = options.maxIterations ?? 50;
       // With several starts, each gets a short run and only the most promising is run to convergence: most
-      // of the cost of a multi-start fit is in starts that end up worse.
+      // of the cost of a multi-start fit is in starts that end up worse. Past PROBE_SUBSET observations the
+      // short runs see an evenly spaced subset of them (O(m³) instead of O(n³) per evaluation), which ranks
+      // the starts as well as the whole set does; the run to convergence sees everything.
       const probe = starts.length > 1 ? Math.min(10, maxIterations) : maxIterations;
-      for (const start of starts) {
-        const result = minimiseBox(objective, start, { ...settings, maxIterations: probe });
-        if (Number.isFinite(result.value) && (!best || result.value < best.value))
-          best = { theta: result.x, value: result.value };
-      }
-      if (best && probe < maxIterations) {
-        const result = minimiseBox(objective, best.theta, {
+      const fitFrom = (probeObjective: typeof objective) => {
+        let found: { theta: Float64Array; value: number } | undefined;
+        for (const start of starts) {
+          // The warm start sits near the optimum: a long first step would only be backtracked.
+          const result = minimiseBox(probeObjective, start, {
+            ...settings,
+            maxIterations: probe,
+            ...(warm && start === starts[0] ? { firstStep: 0.02 } : {}),
+          });
+          if (Number.isFinite(result.value) && (!found || result.value < found.value))
+            found = { theta: result.x, value: result.value };
+        }
+        if (!found || probe >= maxIterations) return found;
+        const result = minimiseBox(objective, found.theta, {
           ...settings,
           maxIterations: maxIterations - probe,
         });
-        if (Number.isFinite(result.value) && result.value <= best.value)
-          best = { theta: result.x, value: result.value };
-      }
+        if (!Number.isFinite(result.value)) return probeObjective === objective ? found : undefined;
+        return probeObjective !== objective || result.value <= found.value
+          ? { theta: result.x, value: result.value }
+          : found;
+      };
+      // A subset's best start that the whole set cannot factor (very unlikely) falls back to full probes.
+      if (starts.length > 1 && n > PROBE_SUBSET) best = fitFrom(subsetObjective(x, n, dim, ys, PROBE_SUBSET));
+      best ??= fitFrom(objective);
       if (!best)
         throw new ModelFitError(`GP fit failed from all ${starts.length} starts (n = ${n}, dim = ${dim})`);
     }
@@ -219,19 +270,57 @@ export class GaussianProcess {
    * points are believed to return the posterior mean.
    */
   condition(points: readonly ArrayLike<number>[], standardised: ArrayLike<number>): GaussianProcess {
+    const { n, dim } = this;
     const m = points.length;
-    const x = new Float64Array((this.n + m) * this.dim);
+    const total = n + m;
+    const x = new Float64Array(total * dim);
     x.set(this.x);
     points.forEach((p, a) => {
-      for (let i = 0; i < this.dim; i++) x[(this.n + a) * this.dim + i] = p[i] as number;
+      for (let i = 0; i < dim; i++) x[(n + a) * dim + i] = p[i] as number;
     });
-    const raw = new Float64Array(this.n + m);
+    const raw = new Float64Array(total);
     raw.set(this.y);
     raw.set(
       Float64Array.from(standardised, (v) => v * this.yStd + this.yMean),
-      this.n,
+      n,
     );
-    return GaussianProcess.build(x, this.n + m, this.dim, raw, this.yMean, this.yStd, this.theta);
+    // Extend the factor by m rows (O(n²m)) instead of factoring the whole matrix again (O(n³)): the first n
+    // rows of the new factor are the old ones. The new rows get the same jitter as the old diagonal.
+    const factor = new Float64Array(total * total);
+    for (let a = 0; a < n; a++) factor.set(this.factor.subarray(a * n, a * n + a + 1), a * total);
+    const diagonal = this.signal + this.noise + this.jitter;
+    for (let a = n; a < total; a++) {
+      for (let b = 0; b < a; b++)
+        factor[a * total + b] =
+          this.signal *
+          matern52(scaledDistance(x.subarray(a * dim, (a + 1) * dim), x, b, dim, this.invSqLengthscales));
+      factor[a * total + a] = diagonal;
+    }
+    if (!choleskyInPlace(factor, total, n))
+      return GaussianProcess.build(x, total, dim, raw, this.yMean, this.yStd, this.theta);
+    const ys = raw.map((v) => (v - this.yMean) / this.yStd);
+    const alpha = solveUpperT(factor, total, solveLower(factor, total, ys));
+    return new GaussianProcess(
+      x,
+      total,
+      dim,
+      raw,
+      this.yMean,
+      this.yStd,
+      this.theta,
+      factor,
+      alpha,
+      this.jitter,
+    );
+  }
+
+  /**
+   * Posterior mean at training point `a` in standardised units, in O(1): μ = K_f·α = y − (σ²_n + jitter)·α,
+   * the same number {@link GaussianProcess.predict} gives there.
+   */
+  trainingMean(a: number): number {
+    const ys = ((this.y[a] as number) - this.yMean) / this.yStd;
+    return ys - (this.noise + this.jitter) * (this.alpha[a] as number);
   }
 
   /**
@@ -244,32 +333,35 @@ export class GaussianProcess {
     varianceGradient?: Float64Array,
   ): GpPrediction {
     const { n, dim, x } = this;
-    const kStar = new Float64Array(n);
-    const slope = meanGradient ? new Float64Array(n) : undefined;
+    // Scratch space of this model: predict runs to completion before the next call, so it is never shared.
+    const kStar = this.scratch.kStar;
+    const slope = this.scratch.slope;
+    const withGradient = meanGradient !== undefined && varianceGradient !== undefined;
     let mean = 0;
     for (let a = 0; a < n; a++) {
       const r = scaledDistance(point, x, a, dim, this.invSqLengthscales);
       const k = this.signal * matern52(r);
       kStar[a] = k;
       mean += k * (this.alpha[a] as number);
-      if (slope) slope[a] = this.signal * matern52Slope(r);
+      if (withGradient) slope[a] = this.signal * matern52Slope(r);
     }
-    const v = solveLower(this.factor, n, kStar);
+    const v = solveLower(this.factor, n, kStar, this.scratch.v);
     let explained = 0;
     for (let a = 0; a < n; a++) explained += (v[a] as number) ** 2;
     const variance = Math.max(this.signal - explained, 1e-12 * this.signal);
-    if (meanGradient && varianceGradient && slope) {
-      const w = solveUpperT(this.factor, n, v);
+    if (withGradient) {
+      const w = solveUpperT(this.factor, n, v, this.scratch.w);
       meanGradient.fill(0);
       varianceGradient.fill(0);
       for (let a = 0; a < n; a++) {
         const sa = slope[a] as number;
         const alphaA = this.alpha[a] as number;
         const wA = w[a] as number;
+        const base = a * dim;
         for (let i = 0; i < dim; i++) {
           // dk/dx_i = −slope·(x_i − x_ai)/ℓ_i²
           const dk =
-            -sa * ((point[i] as number) - (x[a * dim + i] as number)) * (this.invSqLengthscales[i] as number);
+            -sa * ((point[i] as number) - (x[base + i] as number)) * (this.invSqLengthscales[i] as number);
           meanGradient[i] = (meanGradient[i] as number) + alphaA * dk;
           varianceGradient[i] = (varianceGradient[i] as number) - 2 * wA * dk;
         }
@@ -300,7 +392,9 @@ function covariance(x: Float64Array, n: number, dim: number, theta: Float64Array
 
 /**
  * The negative log marginal likelihood plus negative log prior of standardised outcomes `ys`, as a function of
- * θ with its analytic gradient: ∂/∂θ_j = ½·tr((K⁻¹ − ααᵀ)·∂K/∂θ_j) + prior terms.
+ * θ with its analytic gradient: ∂/∂θ_j = ½·tr((K⁻¹ − ααᵀ)·∂K/∂θ_j) + prior terms. Each evaluation factors K
+ * once (with jitter only when it must) and takes the gradient from the same factor; the n×n buffers are
+ * allocated once per fit, not per evaluation.
  */
 export function negLogPosterior(
   x: Float64Array,
@@ -317,54 +411,66 @@ export function negLogPosterior(
         diff2[p * dim + i] = ((x[a * dim + i] as number) - (x[b * dim + i] as number)) ** 2;
   const kf = new Float64Array(pairs);
   const slope = new Float64Array(pairs);
+  const inv = new Float64Array(dim);
+  const factor = new Float64Array(n * n);
+  const kinv = new Float64Array(n * n);
+  const work = new Float64Array(n * n);
+  const alpha = new Float64Array(n);
+  const jitters = jitterSteps(1e-6);
 
   return (theta, gradient) => {
     gradient.fill(0);
-    const inv = Float64Array.from({ length: dim }, (_, i) => Math.exp(-2 * (theta[i] as number)));
+    for (let i = 0; i < dim; i++) inv[i] = Math.exp(-2 * (theta[i] as number));
     const signal = Math.exp(theta[dim] as number);
     const noiseExtra = Math.exp(theta[dim + 1] as number);
-    const k = new Float64Array(n * n);
-    for (let a = 0, p = 0; a < n; a++) {
-      k[a * n + a] = signal + GP_DEFAULTS.minNoise + noiseExtra;
-      for (let b = 0; b < a; b++, p++) {
-        let r2 = 0;
-        for (let i = 0; i < dim; i++) r2 += (diff2[p * dim + i] as number) * (inv[i] as number);
-        const r = Math.sqrt(r2);
-        const v = signal * matern52(r);
-        kf[p] = v;
-        slope[p] = signal * matern52Slope(r);
-        k[a * n + b] = v;
-        k[b * n + a] = v;
+    const diagonal = signal + GP_DEFAULTS.minNoise + noiseExtra;
+    for (let p = 0; p < pairs; p++) {
+      let r2 = 0;
+      const base = p * dim;
+      for (let i = 0; i < dim; i++) r2 += (diff2[base + i] as number) * (inv[i] as number);
+      const r = Math.sqrt(r2);
+      kf[p] = signal * matern52(r);
+      slope[p] = signal * matern52Slope(r);
+    }
+    let factored = false;
+    for (const relative of jitters) {
+      for (let a = 0, p = 0; a < n; a++) {
+        const row = a * n;
+        factor.set(kf.subarray(p, p + a), row);
+        p += a;
+        factor[row + a] = diagonal * (1 + relative);
+      }
+      if (choleskyInPlace(factor, n)) {
+        factored = true;
+        break;
       }
     }
-    let chol: ReturnType<typeof choleskyWithJitter>;
-    try {
-      chol = choleskyWithJitter(k, n, 1e-6);
-    } catch (error) {
-      // An indefinite matrix at this θ is a region the optimiser must step back from, not a failure of the fit.
-      if (error instanceof ModelFitError) return Number.POSITIVE_INFINITY;
-      throw error;
-    }
-    const { factor } = chol;
-    const alpha = solveUpperT(factor, n, solveLower(factor, n, ys));
+    // An indefinite matrix at this θ is a region the optimiser must step back from, not a failure of the fit.
+    if (!factored) return Number.POSITIVE_INFINITY;
+    solveUpperT(factor, n, solveLower(factor, n, ys, alpha), alpha);
     let value = 0.5 * n * Math.log(2 * Math.PI);
     for (let a = 0; a < n; a++)
       value += 0.5 * (ys[a] as number) * (alpha[a] as number) + Math.log(factor[a * n + a] as number);
-    const kinv = choleskyInverse(factor, n);
+    choleskyInverse(factor, n, kinv, work, true);
     // W = K⁻¹ − ααᵀ; only its diagonal and lower triangle are needed.
     let traceW = 0;
     for (let a = 0; a < n; a++) traceW += (kinv[a * n + a] as number) - (alpha[a] as number) ** 2;
     let signalGrad = 0.5 * traceW * signal;
+    // Σ_pairs w·slope·diff², per coordinate, scaled by 1/ℓ² once at the end.
+    const lengthGrad = work.subarray(0, dim).fill(0);
     for (let a = 0, p = 0; a < n; a++) {
       const alphaA = alpha[a] as number;
+      const row = a * n;
       for (let b = 0; b < a; b++, p++) {
-        const w = (kinv[a * n + b] as number) - alphaA * (alpha[b] as number);
+        const w = (kinv[row + b] as number) - alphaA * (alpha[b] as number);
         signalGrad += w * (kf[p] as number);
         const ws = w * (slope[p] as number);
+        const base = p * dim;
         for (let i = 0; i < dim; i++)
-          gradient[i] = (gradient[i] as number) + ws * (diff2[p * dim + i] as number) * (inv[i] as number);
+          lengthGrad[i] = (lengthGrad[i] as number) + ws * (diff2[base + i] as number);
       }
     }
+    for (let i = 0; i < dim; i++) gradient[i] = (lengthGrad[i] as number) * (inv[i] as number);
     gradient[dim] = signalGrad;
     gradient[dim + 1] = 0.5 * traceW * noiseExtra;
     return value + negLogPrior(theta, dim, gradient);

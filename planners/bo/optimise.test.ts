@@ -50,4 +50,26 @@ describe('minimiseBox', () => {
     expect(result.x[0]).toBeLessThanOrEqual(2);
     expect(result.x[0]).toBeGreaterThan(1.5);
   });
+
+  it('backtracks straight to the step a steep quadratic wants, and honours a short first step', () => {
+    // Curvature 400 in each coordinate, minimum 0.005 away: the unit first step overshoots 100-fold.
+    const steep = (x: Float64Array, g: Float64Array): number => {
+      let f = 0;
+      for (let i = 0; i < x.length; i++) {
+        const d = (x[i] as number) - 0.005;
+        g[i] = 400 * d;
+        f += 200 * d * d;
+      }
+      return f;
+    };
+    const plain = minimiseBox(steep, [0, 0], { maxIterations: 1 });
+    // Halving from the first step (0.71 per coordinate) takes 7 tries to get below 0.01; interpolation,
+    // shrinking by at most 10 a try, takes 3.
+    expect(plain.evaluations).toBeLessThanOrEqual(4);
+    expect(plain.x[0]).toBeGreaterThan(0);
+    expect(plain.x[0]).toBeLessThan(0.01);
+    const short = minimiseBox(steep, [0, 0], { maxIterations: 1, firstStep: 0.002 });
+    expect(short.x[0]).toBeCloseTo(0.002, 12);
+    expect(short.evaluations).toBe(2);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Box-constrained L-BFGS: two-loop recursion on the free variables, a projected backtracking (Armijo) line
- * search, memory reset when the active set changes direction. Used for GP hyperparameters (unbounded) and
- * for acquisition functions (the unit cube, with some coordinates pinned by lower = upper).
+ * search with quadratic interpolation, memory reset when the active set changes direction. Used for GP
+ * hyperparameters (unbounded) and for acquisition functions (the unit cube, with some coordinates pinned by
+ * lower = upper).
  */
 
 /** Writes the gradient of the objective at `x` into `gradient` and returns its value (may be non-finite). */
@@ -21,6 +22,12 @@ export interface MinimiseOptions {
   gradientTolerance?: number;
   /** Stops when an iteration improves the value by less than this, relative to max(1, |f|). @default 1e-10 */
   valueTolerance?: number;
+  /**
+   * Largest change of any coordinate in the first step. A start near the optimum (a warm start) knows
+   * nothing of the curvature yet, and a small first step saves the backtracking from a long one.
+   * @default no limit: a unit-length step
+   */
+  firstStep?: number;
 }
 
 /** Where {@link minimiseBox} ended. */
@@ -128,6 +135,11 @@ export function minimiseBox(
     }
 
     let t = sList.length === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
+    if (iterations === 0 && options.firstStep !== undefined) {
+      let largest = 0;
+      for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(d[i] as number));
+      if (largest > 0) t = Math.min(t, options.firstStep / largest);
+    }
     let accepted = false;
     const xNew = new Float64Array(n);
     const gNew = new Float64Array(n);
@@ -143,7 +155,13 @@ export function minimiseBox(
         accepted = true;
         break;
       }
-      t *= Number.isFinite(fNew) ? 0.5 : 0.1;
+      // Backtrack to the minimum of the quadratic through f(x), its slope and f(x + t·d), kept within
+      // [0.1t, 0.5t]: where the function is nearly quadratic (a likelihood near its optimum) the first
+      // backtrack lands close to the right step instead of halving towards it.
+      const curvature = fNew - fx - decrease;
+      t *= Number.isFinite(fNew)
+        ? Math.min(0.5, Math.max(0.1, curvature > 0 ? -decrease / (2 * curvature) : 0.5))
+        : 0.1;
     }
     if (!accepted) break;
 

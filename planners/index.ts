@@ -9,6 +9,7 @@ export * from './pareto.ts';
 export * from './planner.ts';
 export * from './random-planner.ts';
 export * from './remote/index.ts';
+export * from './sampling-planner.ts';
 export * from './sobol.ts';
 export * from './sobol-planner.ts';
 export * from './space.ts';

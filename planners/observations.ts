@@ -5,8 +5,9 @@ import {
   type ParameterValues,
   pointError,
 } from '../contracts/index.ts';
+import { outcomeConstraints } from './constraints.ts';
 import { InvalidObservationError, InvalidRequestError } from './errors.ts';
-import type { Observation } from './planner.ts';
+import type { Observation, PlannerSpec } from './planner.ts';
 
 /** The most points one `ask` may request; a guard against a runaway loop, far above any plate's batch. */
 export const MAX_ASK = 10_000;
@@ -52,6 +53,11 @@ export function checkObservations(
     }
     return { parameters: { ...o.parameters }, values };
   });
+}
+
+/** {@link checkObservations} against a planner spec's space, objectives and outcome constraints. */
+export function checkTold(spec: PlannerSpec, observations: readonly Observation[]): Observation[] {
+  return checkObservations(spec.space, spec.objectives, observations, outcomeConstraints(spec.constraints));
 }
 
 /** Checks `ask`'s arguments. */

@@ -48,6 +48,15 @@ export const ObservationSchema = z.object({
 });
 export type Observation = z.infer<typeof ObservationSchema>;
 
+/** The saved state every planner shares: its spec and what it was told. Each strategy extends it. */
+export const PlannerStateBaseSchema = z.object({
+  spec: PlannerSpecSchema,
+  observations: z.array(ObservationSchema),
+});
+
+/** The state of a seeded random stream (`Rng.state()`), saved so a restored planner draws the same numbers. */
+export const RngStateSchema = z.tuple([z.int(), z.int(), z.int(), z.int()]);
+
 /** A planner's whole state as plain JSON: `restorePlanner(planner.toJSON())` continues where it was. */
 export interface PlannerState {
   spec: PlannerSpec;

@@ -7,14 +7,14 @@ import {
   isFeasible,
   outcomeConstraints,
 } from '../constraints.ts';
-import { checkAsk, checkObservations } from '../observations.ts';
+import { checkAsk, checkTold } from '../observations.ts';
 import {
   type Observation,
-  ObservationSchema,
   type Planner,
   type PlannerSpec,
-  PlannerSpecSchema,
+  PlannerStateBaseSchema,
   type Proposal,
+  RngStateSchema,
 } from '../planner.ts';
 import { SobolSequence, SobolStateSchema } from '../sobol.ts';
 import {
@@ -38,16 +38,14 @@ import {
 } from './trust-region.ts';
 
 /** The saved state of a `bo` planner: initial design, random stream, last hyperparameters, observations. */
-export const BoPlannerStateSchema = z.object({
-  spec: PlannerSpecSchema,
+export const BoPlannerStateSchema = PlannerStateBaseSchema.extend({
   strategy: z.literal('bo'),
   sobol: SobolStateSchema,
-  rng: z.tuple([z.int(), z.int(), z.int(), z.int()]),
+  rng: RngStateSchema,
   /** The last fit's GP hyperparameters, the warm start of the next fit; null before the first fit. */
   theta: z.array(z.number()).nullable(),
   /** The trust region, for spaces of 10 or more parameters; null otherwise. */
   trustRegion: TrustRegionStateSchema.nullable().default(null),
-  observations: z.array(ObservationSchema),
 });
 export type BoPlannerState = z.infer<typeof BoPlannerStateSchema>;
 
@@ -274,14 +272,7 @@ export class BoPlanner implements Planner {
   }
 
   tell(observations: readonly Observation[]): void {
-    this.told.push(
-      ...checkObservations(
-        this.spec.space,
-        this.spec.objectives,
-        observations,
-        outcomeConstraints(this.spec.constraints),
-      ),
-    );
+    this.told.push(...checkTold(this.spec, observations));
   }
 
   /** A unit-cube point moved onto the sum constraints. */

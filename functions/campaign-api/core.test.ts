@@ -395,6 +395,9 @@ describe('campaign-api: operator actions', () => {
     running();
     db.on(UpdateCommand).resolves({ Attributes: { eventSeq: 6 } });
     db.on(GetCommand).resolves({});
+    db.on(GetCommand, { Key: { pk: 'CAMPAIGN#colour-1', sk: 'EXP#colour-1-e0004' } }).resolves({
+      Item: { status: 'awaiting-approval' },
+    });
     expect(
       await act({ action: 'reject', experimentId: 'colour-1-e0004', why: 'too hot' }, amy),
     ).toMatchObject({
@@ -407,6 +410,26 @@ describe('campaign-api: operator actions', () => {
       by: 'operator:amy',
       why: 'too hot',
     });
+  });
+
+  it('refuses a decision on a proposal that is not waiting for approval (409), queueing nothing', async () => {
+    running();
+    db.on(GetCommand).resolves({ Item: { status: 'approved' } });
+    await expect(act({ action: 'approve', experimentId: 'colour-1-e0004' }, amy)).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: 'experiment colour-1-e0004 of campaign colour-1 is not waiting for approval (it is approved)',
+    });
+    db.on(GetCommand).resolves({});
+    await expect(act({ action: 'approve', experimentId: 'colour-1-e0099' }, amy)).rejects.toMatchObject({
+      message: expect.stringContaining('(no such proposal)'),
+    });
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: 'labloop',
+      Key: { pk: 'CAMPAIGN#colour-1', sk: 'EXP#colour-1-e0004' },
+      ConsistentRead: true,
+    });
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(db.commandCalls(PutCommand)).toHaveLength(0);
   });
 
   it('answers 400 naming the field, 404 for an unknown campaign and 409 after the end', async () => {

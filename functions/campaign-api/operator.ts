@@ -168,6 +168,30 @@ export async function stopExperiments(
   return stopped;
 }
 
+/**
+ * Refuses a decision on a proposal that does not wait for a person (409), as the local approval desk does; the
+ * policy gate applies the queued decision when it next looks (`functions/policy-gate`).
+ */
+async function requireAwaitingApproval(
+  campaignId: string,
+  experimentId: string,
+  deps: CampaignApiDeps,
+): Promise<void> {
+  const item = (
+    await deps.db.send(
+      new GetCommand({
+        TableName: deps.table,
+        Key: keys.experiment(campaignId, experimentId),
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+  if (item?.status !== 'awaiting-approval')
+    throw new ConflictError(
+      `experiment ${experimentId} of campaign ${campaignId} is not waiting for approval (${item ? `it is ${String(item.status)}` : 'no such proposal'})`,
+    );
+}
+
 /** What an action did: the queued event, whether it woke a waiting campaign, and what an abort cancelled. */
 export interface ActionResult {
   ok: true;
@@ -198,6 +222,7 @@ export async function actOnCampaign(
     throw new ConflictError(
       `cannot ${request.action}: campaign ${campaignId} has ended (${String(execution.status)})`,
     );
+  if ('experimentId' in request) await requireAwaitingApproval(campaignId, request.experimentId, deps);
   const who = actorOf(principal);
   const type = ACTION_EVENTS[request.action];
   const seq = await enqueue(

@@ -23,9 +23,8 @@ export type StartCampaignRequest = z.output<typeof StartCampaignRequestSchema>;
 const Why = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500)));
 
 /**
- * `POST /api/campaigns/{campaignId}/actions`: the local dashboard's action request (`contracts/api.ts`), with
- * `pause-now` added and `emergency-stop` left out (it halts devices through the local device bus; the cloud
- * path has no such broadcast yet).
+ * `POST /api/campaigns/{campaignId}/actions`: the local dashboard's action request (`contracts/api.ts`) without
+ * `emergency-stop`, which halts devices through the local device bus (the cloud path has no such broadcast yet).
  */
 export const CampaignActionRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.enum(['pause', 'pause-now', 'resume', 'stop', 'abort']), why: Why }),

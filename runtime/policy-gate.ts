@@ -1,13 +1,13 @@
-import {
-  type Campaign,
-  type DeviceDescriptor,
-  type ExperimentProposal,
-  envelopeViolations,
-  type GateDecision,
-  pointError,
-} from '../contracts/index.ts';
-import { type CapabilityCatalogue, type DeviceKind, deviceKinds } from '../devices/index.ts';
-import { labwareFor, renderStepInput } from '../workflows/index.ts';
+// Leaf modules, not the folders' index.ts: the policy-gate Lambda imports this module and must not bundle mqtt
+// or xstate (ADR 0006).
+import type { Campaign } from '../contracts/campaign.ts';
+import { pointError } from '../contracts/design-space.ts';
+import type { DeviceDescriptor } from '../contracts/device.ts';
+import { envelopeViolations } from '../contracts/envelope.ts';
+import type { ExperimentProposal, GateDecision } from '../contracts/experiment.ts';
+import type { CapabilityCatalogue } from '../devices/capabilities.ts';
+import { type DeviceKind, deviceKinds } from '../devices/catalogue.ts';
+import { labwareFor, renderStepInput } from '../workflows/protocol.ts';
 
 /** The catalogue's envelope of a known kind's command; `undefined` for kinds labloop does not know. */
 function cataloguedEnvelope(kind: string, command: string) {

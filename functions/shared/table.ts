@@ -6,6 +6,8 @@
  * | a command and its task token | `CMD#<commandId>` | `CMD` |
  * | a campaign | `CAMPAIGN#<id>` | `META` |
  * | a proposal / experiment | `CAMPAIGN#<id>` | `EXP#<experimentId>` |
+ * | a planned batch: its proposals, when it was recorded | `CAMPAIGN#<id>` | `BATCH#<n>` (8 digits) |
+ * | the planner's state (JSON), version, next experiment index | `CAMPAIGN#<id>` | `PLANNER` |
  * | a queued operator event | `CAMPAIGN#<id>` | `EVENT#<seq>` |
  * | the operator wait's task token | `CAMPAIGN#<id>` | `WAIT` |
  * | a device of a kind | `KIND#<kind>` | `DEVICE#<deviceId>` |
@@ -22,5 +24,10 @@ export const keys = {
     sk: `EVENT#${String(seq).padStart(8, '0')}`,
   }),
   operatorWait: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'WAIT' }),
+  batch: (campaignId: string, batch: number) => ({
+    pk: `CAMPAIGN#${campaignId}`,
+    sk: `BATCH#${String(batch).padStart(8, '0')}`,
+  }),
+  planner: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'PLANNER' }),
   device: (kind: string, deviceId: string) => ({ pk: `KIND#${kind}`, sk: `DEVICE#${deviceId}` }),
 };

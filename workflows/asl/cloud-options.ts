@@ -1,6 +1,6 @@
 import { campaignTwins } from './campaign.twins.ts';
 import { experimentTwins } from './experiment.twins.ts';
-import type { CompileOptions } from './types.ts';
+import type { AslRetrier, CompileOptions } from './types.ts';
 
 /** Where the compiled machines' tasks run: Lambda function ARNs and the experiment state machine's ARN. */
 export interface CloudResources {
@@ -38,6 +38,22 @@ export const RESOURCE_PLACEHOLDERS: CloudResources = {
 export const DEVICE_HEARTBEAT_SECONDS = 300;
 
 /**
+ * How the campaign waits for a person to approve proposals: the policy-gate function fails `ApprovalPending` while
+ * any proposal of the batch waits, and the gate task is tried again after 5 s, then less and less often (at most
+ * every 60 s) until the proposals' approval timeout, when the gate rejects what is still undecided. Each try
+ * answers from the decisions stored so far, so the attempts only bound the history (~4 events a try: an hour's
+ * wait is about 65 tries).
+ */
+export const APPROVAL_POLL: AslRetrier = {
+  ErrorEquals: ['ApprovalPending'],
+  IntervalSeconds: 5,
+  BackoffRate: 1.5,
+  MaxDelaySeconds: 60,
+  MaxAttempts: 99_999_999,
+  JitterStrategy: 'NONE',
+};
+
+/**
  * Compile options of `campaignMachine` for the cloud: the planner and gate are Lambdas, a batch is a Map of
  * experiment executions named after their experiment ids, operator events come through callback waits.
  */
@@ -47,7 +63,12 @@ export function campaignCompileOptions(resources: CloudResources = RESOURCE_PLAC
     twins: campaignTwins,
     actors: {
       planBatch: { kind: 'task', functionArn: resources.planNext, timeoutSeconds: 120 },
-      gateBatch: { kind: 'task', functionArn: resources.policyGate, timeoutSeconds: 60 },
+      gateBatch: {
+        kind: 'task',
+        functionArn: resources.policyGate,
+        timeoutSeconds: 60,
+        retry: [APPROVAL_POLL],
+      },
       runBatch: {
         kind: 'map',
         items: 'proposals',
@@ -65,7 +86,8 @@ export function campaignCompileOptions(resources: CloudResources = RESOURCE_PLAC
       recordBatch: { kind: 'task', functionArn: resources.planNext, timeoutSeconds: 120 },
     },
     payloadContext: '{ "campaignId": $campaignId }',
-    payloadExtras: { recordBatch: '{ "outcomes": $outcomes }' },
+    // The Map's outputs are the experiments' results in the order of `approved`; the ids pair them up.
+    payloadExtras: { recordBatch: '{ "outcomes": $outcomes, "experimentIds": [$approved.experimentId] }' },
     operator: { awaitFunctionArn: resources.operatorAwait, inboxFunctionArn: resources.operatorInbox },
   };
 }

@@ -1,6 +1,12 @@
+export * from './campaign-api/core.ts';
+export * from './campaign-api/routes.ts';
+export type { CampaignApiDeps } from './campaign-api/start.ts';
 export * from './device-event/core.ts';
 export * from './dispatch-command/core.ts';
 export * from './errors.ts';
+export * from './register-device/core.ts';
+export * from './register-device/routes.ts';
+export * from './shared/http-api.ts';
 export * from './shared/settle.ts';
 export * from './shared/table.ts';
 export * from './shared/task-payload.ts';

@@ -18,6 +18,12 @@ export interface AslExecutorOptions {
   stateMachines?: Record<string, AslDefinition>;
   /** An execution fails past this many transitions, as Step Functions' 25,000-event history does. @default 25000 */
   maxTransitions?: number;
+  /**
+   * The clock of a Lambda task's `TimeoutSeconds`: a function's own run time passes in wall time even when the
+   * lab's clock is scaled, so a test on scaled time gives the wall clock here. Waits, retries and callback
+   * timeouts stay on `clock`. @default clock
+   */
+  taskClock?: Clock;
 }
 
 /** One state entered, with the variables it saw. */
@@ -60,8 +66,10 @@ const CHILD = 'arn:aws:states:::states:startExecution.sync:2';
  * A local interpreter of the ASL subset the compiler emits (JSONata only): Pass, Task (Lambda resources,
  * `.waitForTaskToken` callbacks with timeouts and heartbeats, child executions), Choice, Wait, Map (inline),
  * Succeed, Fail; Assign, Output, Retry (with backoff, max delay and jitter) and Catch. Time comes from the
- * injected clock. Not covered: JSONPath, Parallel, distributed Map, ItemReader/ResultWriter, ResultSelector,
- * execution-level timeouts, redrive, and Step Functions' payload size limits.
+ * injected clock (a Lambda task's own timeout from `taskClock`). Not covered: JSONPath, Parallel, distributed Map,
+ * ItemReader/ResultWriter, ResultSelector, execution-level timeouts, StopExecution, redrive, the 90-day reuse
+ * rule of execution names (a repeated name returns the first execution, whatever its state), and Step Functions'
+ * payload size limits.
  */
 export class AslExecutor {
   private readonly pending = new Map<string, Pending>();
@@ -359,6 +367,8 @@ export class AslExecutor {
           beat,
         });
       });
+      // A timeout may end the task while the function still runs; the outcome is read once it returns.
+      settled.catch(() => {});
       try {
         await handler(args.Payload, { stateName: name, executionName });
       } catch (error) {
@@ -377,9 +387,10 @@ export class AslExecutor {
       throw lambdaError(error);
     });
     if (timeout === undefined) return call;
+    const taskClock = this.options.taskClock ?? this.options.clock;
     let timer: unknown;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = this.options.clock.setTimeout(
+      timer = taskClock.setTimeout(
         () => reject(new StatesError('States.Timeout', `${name} ran past ${timeout} s`)),
         timeout * 1000,
       );
@@ -387,7 +398,7 @@ export class AslExecutor {
     try {
       return await Promise.race([call, timedOut]);
     } finally {
-      this.options.clock.clearTimeout(timer);
+      taskClock.clearTimeout(timer);
     }
   }
 

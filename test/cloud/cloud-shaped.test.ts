@@ -1,0 +1,227 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type CampaignInput, ScaledClock } from '../../contracts/index.ts';
+import { type ExperimentItem, experimentItems } from '../../functions/shared/experiment-items.ts';
+import { sendSuccess } from '../../functions/shared/settle.ts';
+import { keys } from '../../functions/shared/table.ts';
+import { runCampaign, Store } from '../../runtime/index.ts';
+import { exampleCampaign } from '../support/campaigns.ts';
+import { type CloudLab, startCloudLab } from './cloud-lab.ts';
+
+/** What must come out the same in both runtimes: identity, parameters, outcome. */
+interface Row {
+  experimentId: string;
+  index: number;
+  batch: number;
+  status: string;
+  parameters: Record<string, unknown>;
+  values: Record<string, number>;
+}
+
+const rowsOf = (items: ExperimentItem[]): Row[] =>
+  items.map((e) => ({
+    experimentId: e.experimentId,
+    index: e.index,
+    batch: e.batch,
+    status: e.status,
+    parameters: e.parameters,
+    values: e.values ?? {},
+  }));
+
+const TWO_OF_EACH: CampaignInput['simulators'] = [
+  { kind: 'liquid-handler', count: 2 },
+  { kind: 'plate-reader', count: 2 },
+];
+
+/**
+ * The colour-mixing example with its own planner (bo: 8 Sobol points, then model-based proposals from the
+ * measurements), 10 experiments. A measurement's noise is keyed by the command's place in the campaign, not by
+ * the device that took it, so both runtimes measure the same values whatever order the devices serve them in.
+ */
+const colour = (lab: string, overrides: Partial<CampaignInput> = {}) =>
+  exampleCampaign('colour-mixing', {
+    lab,
+    budget: { experiments: 10, failures: 12 },
+    planner: { strategy: 'bo', batch: 4, initial: 8 },
+    simulators: TWO_OF_EACH,
+    ...overrides,
+  });
+
+/**
+ * Simulated seconds per wall second in the cloud-shaped lab. Lower than the local runtime's 1000: every function
+ * call here is a real DynamoDB request to another process, and a 300 s device heartbeat must not be eaten by
+ * wall-clock work on a busy 2-core machine.
+ */
+const CLOUD_SCALE = 250;
+const CAMPAIGN_ID = 'colour-cloud-shaped';
+let local: Row[];
+
+beforeAll(async () => {
+  const { campaign, source } = colour('cloud-shaped-local');
+  const summary = await runCampaign(campaign, source, {
+    port: 0,
+    runsDir: mkdtempSync(join(tmpdir(), 'labloop-cloud-shaped-')),
+    clock: new ScaledClock(1000),
+    campaignId: CAMPAIGN_ID,
+  });
+  expect(summary).toMatchObject({ reason: 'budget', experiments: 10, succeeded: 10 });
+  const store = new Store(join(summary.runDir, 'store.sqlite'));
+  local = store.experiments(CAMPAIGN_ID).map((e) => ({
+    experimentId: e.experimentId,
+    index: e.index,
+    batch: e.batch,
+    status: e.status,
+    parameters: e.parameters,
+    values: store.measurement(e.experimentId)?.values ?? {},
+  }));
+  store.close();
+}, 60_000);
+
+describe('the compiled workflows on the real function cores, dynalite, an MQTT broker and simulators', () => {
+  let cloud: CloudLab | undefined;
+  afterEach(async () => {
+    await cloud?.close();
+    cloud = undefined;
+  });
+
+  it('runs a 10-experiment campaign to the results the local runtime reaches with the same seed', async () => {
+    const { campaign } = colour('cloud-shaped');
+    cloud = await startCloudLab({ campaign, seed: campaign.seed ?? 0, timeScale: CLOUD_SCALE });
+    const { execution, experiments } = await cloud.run(CAMPAIGN_ID);
+    expect(cloud.errors).toEqual([]);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output).toEqual({
+      reason: 'budget',
+      proposed: 10,
+      succeeded: 10,
+      failed: 0,
+      rejected: 0,
+      best: expect.objectContaining({ experimentId: expect.stringMatching(/^colour-cloud-shaped-e/) }),
+    });
+    expect(local).toHaveLength(10);
+    // Same ids, same parameters (the planner's state went through DynamoDB between batches), same values.
+    expect(rowsOf(experiments)).toEqual(local);
+    const bestLocal = local
+      .filter((r) => r.values.distance !== undefined)
+      .sort((a, b) => (a.values.distance as number) - (b.values.distance as number) || a.index - b.index)[0];
+    expect(execution.output).toMatchObject({
+      best: { experimentId: bestLocal?.experimentId, value: bestLocal?.values.distance },
+    });
+    // Every command was sent once: no step timed out and was sent again.
+    expect(cloud.tokenCalls.filter((c) => c.result !== 'sent')).toEqual([]);
+  });
+
+  it('retries a device fault as a new command and treats redelivered events and repeated settles as settled', async () => {
+    const { campaign } = colour('cloud-shaped-faults', {
+      simulators: [
+        // The 7th mix fails once; its retry is a new command (`/mix/2`) on the next free handler.
+        {
+          kind: 'liquid-handler',
+          faults: [{ command: 'mix', every: 7, code: 'TipPickupFailed', retryable: true }],
+        },
+        { kind: 'plate-reader', count: 2 },
+      ],
+    });
+    cloud = await startCloudLab({
+      campaign,
+      seed: campaign.seed ?? 0,
+      timeScale: CLOUD_SCALE,
+      duplicateEvents: true,
+    });
+    const { execution, experiments } = await cloud.run(CAMPAIGN_ID);
+    expect(cloud.errors).toEqual([]);
+    expect(execution.output).toMatchObject({ reason: 'budget', proposed: 10, succeeded: 10, failed: 0 });
+    // A retried mix dispenses into the same empty well, so the campaign still measures what the local run did.
+    expect(rowsOf(experiments)).toEqual(local);
+
+    const faults = cloud.events.filter((e) => e.event.type === 'fault' && e.result.status === 'failed');
+    expect(faults.map((e) => e.event.commandId)).toEqual([expect.stringMatching(/\/mix\/1$/)]);
+    const retried = (faults[0]?.event.commandId ?? '').replace(/1$/, '2');
+    const { db, table } = cloud.dynamo;
+    const stored = await db.send(new GetCommand({ TableName: table, Key: keys.command(retried) }));
+    expect(stored.Item).toMatchObject({ status: 'result', outcome: { output: expect.any(Object) } });
+
+    // Every event came twice: the first settled its command, the copy was a duplicate.
+    const settling = cloud.events.filter((e) => e.event.type === 'result' || e.event.type === 'fault');
+    const byStatus = (status: string) => settling.filter((e) => e.result.status === status).length;
+    expect(byStatus('succeeded') + byStatus('failed')).toBe(21);
+    expect(byStatus('duplicate')).toBe(21);
+    // Each token was answered once; heartbeats that arrived after the answer were told the task had ended.
+    const answers = cloud.tokenCalls.filter((c) => c.command !== 'SendTaskHeartbeat');
+    expect(answers.every((c) => c.result === 'sent')).toBe(true);
+    expect(new Set(answers.map((c) => c.taskToken)).size).toBe(answers.length);
+    // A repeated SendTaskSuccess for a settled token is settled, not an error.
+    const token = String(stored.Item?.taskToken);
+    expect(await sendSuccess(cloud.sfn, token, stored.Item?.outcome)).toBe('settled');
+    expect(cloud.tokenCalls.at(-1)).toEqual({
+      command: 'SendTaskSuccess',
+      taskToken: token,
+      result: 'TaskTimedOut',
+    });
+  });
+
+  it('parks proposals outside the approval limits until an operator approves or rejects them, or time runs out', async () => {
+    const { campaign } = colour('cloud-shaped-approvals', {
+      budget: { experiments: 8 },
+      planner: { strategy: 'sobol', batch: 4 },
+      approval: { require: 'outside-limits', limits: [{ parameter: 'red', max: 50 }], timeout: 300 },
+    });
+    cloud = await startCloudLab({ campaign, seed: campaign.seed ?? 0, timeScale: CLOUD_SCALE });
+    const lab = cloud;
+    const id = 'colour-approvals';
+    // The operator, through campaign-api's queue: approves the 1st, 4th, … proposal that waits, rejects the 2nd,
+    // 5th, … and lets the 3rd, 6th, … time out.
+    const seen = new Map<string, 'APPROVE' | 'REJECT' | 'none'>();
+    let running = true;
+    const operator = (async () => {
+      while (running) {
+        for (const e of await experimentItems(lab.dynamo.db, lab.dynamo.table, id)) {
+          if (e.status !== 'awaiting-approval' || seen.has(e.experimentId)) continue;
+          const choice = (['APPROVE', 'REJECT', 'none'] as const)[seen.size % 3] ?? 'none';
+          seen.set(e.experimentId, choice);
+          if (choice === 'APPROVE')
+            await lab.queueEvent(id, { type: 'APPROVE', experimentId: e.experimentId, by: 'operator:alice' });
+          if (choice === 'REJECT')
+            await lab.queueEvent(id, {
+              type: 'REJECT',
+              experimentId: e.experimentId,
+              by: 'operator:bob',
+              why: 'too red',
+            });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    const { execution, experiments } = await cloud.run(id).finally(() => {
+      running = false;
+    });
+    await operator;
+    expect(cloud.errors).toEqual([]);
+    expect([...seen.values()].slice(0, 3)).toEqual(['APPROVE', 'REJECT', 'none']);
+    const gated = (e: ExperimentItem) => (e.parameters.red as number) > 50;
+    for (const e of experiments) {
+      const choice = seen.get(e.experimentId);
+      expect(choice !== undefined, `${e.experimentId} red ${e.parameters.red}`).toBe(gated(e));
+      if (choice === 'APPROVE')
+        expect(e).toMatchObject({ status: 'succeeded', reason: 'approved by operator:alice' });
+      else if (choice === 'REJECT')
+        expect(e).toMatchObject({ status: 'rejected', reason: 'rejected by operator:bob: too red' });
+      else if (choice === 'none')
+        expect(e).toMatchObject({
+          status: 'rejected',
+          reason: 'rejected by runtime: no decision within 300 s',
+        });
+      else expect(e).toMatchObject({ status: 'succeeded', decidedBy: 'gate' });
+    }
+    const rejected = [...seen.values()].filter((c) => c !== 'APPROVE').length;
+    expect(execution.output).toMatchObject({
+      reason: 'budget',
+      proposed: 8,
+      rejected,
+      succeeded: 8 - rejected,
+    });
+  });
+});

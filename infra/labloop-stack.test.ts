@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
+import { FUNCTION_NAMES } from './constructs/lambda-functions.ts';
 import { devicePolicyProblems, type IotPolicyDocument } from './iot-policy.ts';
 
 // One synth for the whole file; bundling is skipped (the bench and `npm run synth` bundle for real).
@@ -53,7 +54,10 @@ describe('LabloopStack', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter(
       (f) => f.Properties.Runtime !== undefined && f.Properties.Environment?.Variables?.LAB_ID === 'lab-7',
     );
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(FUNCTION_NAMES.length);
+    expect(FUNCTION_NAMES).toEqual(
+      expect.arrayContaining(['campaign-api', 'register-device', 'plan-next', 'policy-gate']),
+    );
     for (const f of functions)
       expect(f.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -93,22 +97,89 @@ describe('LabloopStack', () => {
     });
   });
 
-  it('LabWorkflows: the compiled experiment machine, Standard, logged and traced, its ARNs substituted', () => {
-    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    expect(machines).toHaveLength(1);
-    const machine = machines[0]?.Properties;
-    expect(machine).toMatchObject({
-      StateMachineType: 'STANDARD',
-      TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
-    });
-    expect(Object.keys(machine.DefinitionSubstitutions).sort()).toEqual([
+  it('LabWorkflows: the compiled experiment and campaign machines, Standard, logged and traced, ARNs substituted', () => {
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map(
+      (m) => m.Properties,
+    );
+    expect(machines.map((m) => m.StateMachineName).sort()).toEqual([
+      'Labloop-campaign',
+      'Labloop-experiment',
+    ]);
+    for (const machine of machines) {
+      expect(machine).toMatchObject({
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      });
+      const definition = JSON.parse(machine.DefinitionString) as { QueryLanguage: string };
+      expect(definition.QueryLanguage).toBe('JSONata');
+    }
+    const experiment = machines.find((m) => m.StateMachineName === 'Labloop-experiment');
+    expect(Object.keys(experiment.DefinitionSubstitutions).sort()).toEqual([
       'AcquireDeviceFunctionArn',
       'DispatchCommandFunctionArn',
       'EvaluateOutputFunctionArn',
     ]);
-    const definition = JSON.parse(machine.DefinitionString) as { QueryLanguage: string; States: object };
-    expect(definition.QueryLanguage).toBe('JSONata');
-    expect(JSON.stringify(definition)).toContain('lambda:invoke.waitForTaskToken');
+    expect(experiment.DefinitionString).toContain('lambda:invoke.waitForTaskToken');
+  });
+
+  it('LabApi and DashboardHosting: six JWT routes, a Cognito pool with groups, the dashboard on CloudFront', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
+    template.resourceCountIs('AWS::Cognito::UserPoolGroup', 3);
+    template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { DistributionPaths: ['/*'] });
+  });
+
+  it('campaign-api and register-device get their machines, the device policy and narrow grants', () => {
+    const fn = (service: string) =>
+      Object.values(template.findResources('AWS::Lambda::Function')).find(
+        (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+      )?.Properties.Environment.Variables;
+    expect(Object.keys(fn('campaign-api'))).toEqual(
+      expect.arrayContaining(['CAMPAIGN_STATE_MACHINE_ARN', 'EXPERIMENT_STATE_MACHINE_ARN', 'TABLE_NAME']),
+    );
+    expect(fn('register-device').DEVICE_POLICY_NAME).toEqual({
+      Ref: expect.stringMatching(/^GatewayDevicePolicy/),
+    });
+    const actions = (role: RegExp) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => role.test(JSON.stringify(p.Properties.Roles)))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>)
+        .flatMap((s) => [s.Action].flat())
+        .filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('xray:') && !a.startsWith('logs:'))
+        .sort();
+    expect(actions(/registerdevicerole/i)).toEqual([
+      'iot:AttachPolicy',
+      'iot:AttachThingPrincipal',
+      'iot:CreateKeysAndCertificate',
+      'iot:CreateThing',
+      'iot:DetachPolicy',
+      'iot:DetachThingPrincipal',
+      'iot:ListThingPrincipals',
+      'iot:UpdateCertificate',
+    ]);
+    expect(actions(/campaignapirole/i)).toEqual([
+      'states:DescribeExecution',
+      'states:ListExecutions',
+      'states:ListExecutions',
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+      'states:SendTaskSuccess',
+      'states:StartExecution',
+      'states:StopExecution',
+    ]);
+    expect(JSON.stringify(template.toJSON())).not.toContain('"iot:*"');
+  });
+
+  it('outputs what docs/deploy-aws.md uses', () => {
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'ApiUrl',
+      'CampaignStateMachineArn',
+      'DashboardUrl',
+      'DevicePolicyName',
+      'LabId',
+      'UserPoolClientId',
+      'UserPoolId',
+    ]);
   });
 });

@@ -14,9 +14,21 @@ export const FUNCTION_NAMES = [
   'evaluate-output',
   'operator-await',
   'operator-inbox',
+  'campaign-api',
+  'register-device',
+  'plan-next',
+  'policy-gate',
 ] as const;
 /** A function of {@link FUNCTION_NAMES}. */
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/**
+ * Memory (MB) and timeout (s) where a function needs more than 256 MB and 30 s: the planner fits a Gaussian
+ * process (CPU scales with memory on Lambda) within the campaign task's 120 s.
+ */
+export const FUNCTION_SIZES: Partial<Record<FunctionName, { memorySize: number; timeout: number }>> = {
+  'plan-next': { memorySize: 1024, timeout: 110 },
+};
 
 /** Props of {@link LabFunctions}. */
 export interface LabFunctionsProps {
@@ -55,8 +67,8 @@ export class LabFunctions extends Construct {
         handler: 'handler',
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
-        timeout: Duration.seconds(30),
+        memorySize: FUNCTION_SIZES[name]?.memorySize ?? 256,
+        timeout: Duration.seconds(FUNCTION_SIZES[name]?.timeout ?? 30),
         tracing: lambda.Tracing.ACTIVE,
         role,
         logGroup,

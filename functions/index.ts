@@ -4,6 +4,8 @@ export type { CampaignApiDeps } from './campaign-api/start.ts';
 export * from './device-event/core.ts';
 export * from './dispatch-command/core.ts';
 export * from './errors.ts';
+export * from './plan-next/core.ts';
+export * from './policy-gate/core.ts';
 export * from './register-device/core.ts';
 export * from './register-device/routes.ts';
 export * from './shared/http-api.ts';

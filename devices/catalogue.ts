@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { type CapabilityCatalogue, defineCatalogue, envelopeRule } from './capabilities.ts';
+import { type CapabilityCatalogue, defineCatalogue } from './capabilities.ts';
+import { catalogueEnvelopes } from './envelopes.ts';
 import { CatalogueError } from './errors.ts';
+
+export { WELL_CAPACITY } from './envelopes.ts';
 
 /** The 96 wells of an SBS plate, `A1` … `H12`, row-major. */
 export const WELLS = Object.freeze(
@@ -22,9 +25,6 @@ export const ReservoirNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lowercase letters, digits and -, starting with a letter');
 
-/** Most liquid one well holds, in µL. */
-export const WELL_CAPACITY = 300;
-
 /** liquid-handler: dispenses reservoirs into plate wells. */
 export const liquidHandlerCatalogue = defineCatalogue({
   mix: {
@@ -36,16 +36,13 @@ export const liquidHandlerCatalogue = defineCatalogue({
         .record(ReservoirNameSchema, z.number().nonnegative().meta({ unit: 'µL' }))
         .meta({ description: 'reservoir → volume to dispense, µL; 0 skips the reservoir' }),
     }),
-    envelope: [
-      envelopeRule({ parameter: 'volumes.*', unit: 'µL', min: 1, max: 1000, allowZero: true }),
-      envelopeRule({ parameter: 'volumes.*', unit: 'µL', min: 1, max: WELL_CAPACITY, aggregate: 'sum' }),
-    ],
+    envelope: catalogueEnvelopes['liquid-handler'].mix,
     resumable: false,
   },
   refill: {
     description: 'Fills one reservoir to its capacity. Safe to repeat.',
     parameters: z.object({ reservoir: ReservoirNameSchema }),
-    envelope: [],
+    envelope: catalogueEnvelopes['liquid-handler'].refill,
     resumable: true,
   },
 });
@@ -56,7 +53,7 @@ export const plateReaderCatalogue = defineCatalogue({
     description:
       'Measures the light a well transmits at 620, 540 and 450 nm, reported as r, g, b fractions 0–1.',
     parameters: z.object({ plate: LabelSchema.meta({ description: 'plate label' }), well: WellSchema }),
-    envelope: [],
+    envelope: catalogueEnvelopes['plate-reader'].measure,
     resumable: true,
   },
 });
@@ -71,14 +68,7 @@ export const printer3dCatalogue = defineCatalogue({
       cellSize: z.number().positive().meta({ unit: 'mm' }),
       nozzleTemperature: z.number().meta({ unit: '°C' }),
     }),
-    envelope: [
-      // The nozzle is 0.4 mm: a thinner strut cannot be extruded; above 3 mm the part warps on cooling.
-      envelopeRule({ parameter: 'strutThickness', unit: 'mm', min: 0.4, max: 3 }),
-      // Cells under 2 mm close up with ooze; above 20 mm a 20 mm specimen is less than one cell.
-      envelopeRule({ parameter: 'cellSize', unit: 'mm', min: 2, max: 20 }),
-      // PLA-class filament: under 180 °C it does not melt through, above 260 °C it degrades.
-      envelopeRule({ parameter: 'nozzleTemperature', unit: '°C', min: 180, max: 260 }),
-    ],
+    envelope: catalogueEnvelopes['printer-3d'].print,
     resumable: false,
   },
 });
@@ -93,12 +83,7 @@ export const mechanicalTesterCatalogue = defineCatalogue({
       maxForce: z.number().positive().default(20_000).meta({ unit: 'N', description: 'stops at this force' }),
       strain: z.number().positive().default(60).meta({ unit: '%', description: 'compression to reach' }),
     }),
-    envelope: [
-      // The load cell is rated 20 kN.
-      envelopeRule({ parameter: 'maxForce', unit: 'N', min: 10, max: 20_000 }),
-      // Past 80 % the platens would touch the compacted specimen's debris.
-      envelopeRule({ parameter: 'strain', unit: '%', min: 5, max: 80 }),
-    ],
+    envelope: catalogueEnvelopes['mechanical-tester'].compress,
     resumable: false,
   },
 });

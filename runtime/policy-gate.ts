@@ -1,20 +1,12 @@
-// Leaf modules, not the folders' index.ts: the policy-gate Lambda imports this module and must not bundle mqtt
-// or xstate (ADR 0006).
+// Leaf modules without Zod, not the folders' index.ts: the policy-gate Lambda imports this module and must not
+// bundle classic Zod, mqtt or xstate (ADR 0006).
 import type { Campaign } from '../contracts/campaign.ts';
-import { pointError } from '../contracts/design-space.ts';
+import { pointError } from '../contracts/design-point.ts';
 import type { DeviceDescriptor } from '../contracts/device.ts';
 import { envelopeViolations } from '../contracts/envelope.ts';
 import type { ExperimentProposal, GateDecision } from '../contracts/experiment.ts';
-import type { CapabilityCatalogue } from '../devices/capabilities.ts';
-import { type DeviceKind, deviceKinds } from '../devices/catalogue.ts';
+import { cataloguedEnvelope } from '../devices/envelopes.ts';
 import { labwareFor, renderStepInput } from '../workflows/protocol.ts';
-
-/** The catalogue's envelope of a known kind's command; `undefined` for kinds labloop does not know. */
-function cataloguedEnvelope(kind: string, command: string) {
-  if (!Object.hasOwn(deviceKinds, kind)) return undefined;
-  const commands = deviceKinds[kind as DeviceKind].commands as CapabilityCatalogue;
-  return Object.hasOwn(commands, command) ? commands[command]?.envelope : undefined;
-}
 
 /**
  * The policy gate: every proposal passes here before any device sees it. A proposal is approved when it is a

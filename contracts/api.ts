@@ -49,7 +49,7 @@ export type ActionName = ActionRequest['action'];
 
 /** A browser's Web Push subscription (`PushSubscription.toJSON()`), posted to `POST /api/push/subscriptions`. */
 export const PushSubscriptionSchema = z.object({
-  endpoint: z.url({ protocol: /^https?$/ }).max(2000),
+  endpoint: z.url({ protocol: /^https?$/, error: 'expected an https:// or http:// URL' }).max(2000),
   expirationTime: z.number().nullable().optional(),
   keys: z.object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) }),
 });

@@ -20,7 +20,15 @@ export class ContractError extends Error {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    // JSON.parse reads nesting that JSON.stringify cannot write back (a 16 KB body nests 8,192 levels): the
+    // issue still names the field and says what it is.
+    if (!(error instanceof RangeError)) throw error;
+    return `${Array.isArray(value) ? 'an array' : 'an object'} nested too deep to show`;
+  }
   if (text === undefined) return String(value);
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }

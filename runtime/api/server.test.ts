@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,5 +258,130 @@ describe('the dashboard API', () => {
       ...hooked.map((h) => JSON.stringify(h)),
     ].join('\n');
     for (const t of tokens) expect(everything).not.toContain(t.token);
+  });
+});
+
+/** Writes raw bytes to the server and resolves with everything it answers before closing the connection. */
+function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within 5 s to ${JSON.stringify(bytes)}`));
+    }, 5_000);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    socket.write(Buffer.from(bytes, 'latin1'));
+  });
+}
+
+// Each found by test/fuzz/api-bodies.fuzz.test.ts.
+describe('requests the API cannot read', () => {
+  it('answers a request target that is not a URL path with 400 instead of never answering', async () => {
+    const slashes = await call('//', viewer, { signal: AbortSignal.timeout(5_000) });
+    expect(slashes.status).toBe(400);
+    expect((await problem(slashes)).message).toMatch(/^the request target "\/\/" is not a valid path/);
+    const badPort = await rawRequest(
+      server.port,
+      `GET http://a:99999/api/state HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${viewer}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(badPort).toMatch(/^HTTP\/1\.1 400 /);
+    expect(badPort).toContain('"error":"BadRequest"');
+  });
+
+  it('refuses malformed percent-encoding in a device or alert id with 400 naming the id', async () => {
+    const device = await call('/api/devices/%zz', viewer);
+    expect(device.status).toBe(400);
+    expect((await problem(device)).message).toBe(
+      'the device id in the path is not valid percent-encoding (%XX of UTF-8 bytes): got "%zz"',
+    );
+    const alert = await post('/api/alerts/%E0%A4%A/ack', operator, {});
+    expect(alert.status).toBe(400);
+    expect((await problem(alert)).message).toMatch(/^the alert id in the path is not valid percent-encoding/);
+  });
+
+  it('refuses a body that is not UTF-8 (400) and a content type that only starts like JSON (415)', async () => {
+    const bytes = Buffer.from('{"action":"pause","why":"\u00ff"}', 'latin1');
+    const latin1 = await call('/api/actions', operator, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(latin1.status).toBe(400);
+    expect((await problem(latin1)).message).toMatch(/^the body is not valid UTF-8/);
+    const seq = await call('/api/actions', operator, {
+      method: 'POST',
+      body: JSON.stringify({ action: 'pause' }),
+      headers: { 'content-type': 'application/json-seq' },
+    });
+    expect(seq.status).toBe(415);
+  });
+
+  it('answers bytes that are not HTTP with a JSON 400, as every other refusal', async () => {
+    const answer = await rawRequest(
+      server.port,
+      'GET /api/state HTTP/1.1\r\nHost: x\r\nAuthorization: \u0001\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/content-type: application\/json/i);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: 'BadRequest' });
+  });
+
+  it('names the root of a body nested 8,192 levels deep (400) instead of failing to describe it (500)', async () => {
+    const deep = `${'['.repeat(8_192)}${']'.repeat(8_192)}`;
+    for (const path of ['/api/actions', '/api/push/subscriptions']) {
+      const response = await call(path, operator, {
+        method: 'POST',
+        body: deep,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(response.status, path).toBe(400);
+      expect((await problem(response)).issues, path).toEqual([
+        expect.stringMatching(
+          /^\(root\): Invalid input: expected object, received array \(got an array nested/,
+        ),
+      ]);
+    }
+  });
+
+  it('says what a push endpoint must be, not only that it is invalid', async () => {
+    const response = await post('/api/push/subscriptions', viewer, {
+      endpoint: 'ftp://push.example.org/1',
+      keys: { p256dh: 'k', auth: 'a' },
+    });
+    expect(response.status).toBe(400);
+    expect((await problem(response)).issues).toEqual([
+      'endpoint: expected an https:// or http:// URL (got "ftp://push.example.org/1")',
+    ]);
+  });
+
+  it('refuses an Expect header it does not support with a JSON 417', async () => {
+    const answer = await rawRequest(
+      server.port,
+      `GET /api/state HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${viewer}\r\nExpect: later\r\nConnection: close\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 417 /);
+    expect(answer).toContain('"error":"ExpectationFailed"');
+  });
+
+  it('answers the next upload on a kept-alive connection after refusing a 1 MB body (413)', async () => {
+    const upload = (size: number, chunked: boolean) => {
+      const bytes = new TextEncoder().encode('{"action":"resume"}'.padEnd(size, ' '));
+      return call('/api/actions', operator, {
+        method: 'POST',
+        // A stream has no known length, so it goes out chunked.
+        body: chunked ? new Blob([bytes]).stream() : bytes,
+        headers: { 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(5_000),
+        ...(chunked ? { duplex: 'half' } : {}),
+      } as RequestInit);
+    };
+    expect((await upload(1_000_000, false)).status).toBe(413);
+    expect((await upload(16_384, true)).status).toBe(409);
+    expect((await upload(16_385, true)).status).toBe(413);
   });
 });

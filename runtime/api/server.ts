@@ -30,7 +30,16 @@ import type { CampaignSession } from '../campaign-runner.ts';
 import { OperatorActionError } from '../errors.ts';
 import { AccessList, bearerToken, defaultTokens, may } from './access.ts';
 import { HttpError } from './errors.ts';
-import { json, readJson, SECURITY_HEADERS, validated } from './internal/http.ts';
+import {
+  json,
+  pathSegment,
+  readJson,
+  refuseExpectation,
+  refuseUnparsable,
+  requestPath,
+  SECURITY_HEADERS,
+  validated,
+} from './internal/http.ts';
 import { LabView } from './lab-view.ts';
 import { lanAddress } from './lan-address.ts';
 
@@ -190,13 +199,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     if (method === 'GET' && path === '/api/events') return openStream(res, principal);
     const device = /^\/api\/devices\/([^/]+)$/.exec(path);
     if (method === 'GET' && device) {
-      const found = view.device(decodeURIComponent(device[1] as string));
-      if (!found)
-        throw new HttpError(
-          404,
-          'NotFound',
-          `no device ${decodeURIComponent(device[1] as string)} on lab ${lab}`,
-        );
+      const deviceId = pathSegment(device[1] as string, 'device id');
+      const found = view.device(deviceId);
+      if (!found) throw new HttpError(404, 'NotFound', `no device ${deviceId} on lab ${lab}`);
       return json(res, 200, found);
     }
     if (method === 'POST' && path === '/api/actions') {
@@ -228,7 +233,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     if (method === 'POST' && ack) {
       requireRole(principal, 'acknowledge', 'acknowledge alerts');
       try {
-        return json(res, 200, alerts.acknowledge(decodeURIComponent(ack[1] as string), actor(principal)));
+        return json(
+          res,
+          200,
+          alerts.acknowledge(pathSegment(ack[1] as string, 'alert id'), actor(principal)),
+        );
       } catch (error) {
         if (error instanceof AlertNotFoundError)
           throw new HttpError(404, 'NotFound', error.message, undefined, { cause: error });
@@ -277,12 +286,13 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       res.setHeader('access-control-allow-methods', 'GET, POST');
       res.setHeader('vary', 'origin');
     }
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    let path = req.url ?? '/';
     try {
       if (req.method === 'OPTIONS') {
         res.writeHead(204).end();
         return;
       }
+      path = requestPath(path);
       if (path.startsWith('/api/')) {
         await api(req, res, path);
         return;
@@ -307,6 +317,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       });
       res.end(req.method === 'HEAD' ? undefined : bytes);
     } catch (error) {
+      // A body refused before it was read to the end (413, 415, 401) is not drained: the connection closes after
+      // the answer, so that a client reusing it does not wait on a half-read upload.
+      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       if (error instanceof HttpError) {
         json(res, error.status, {
           error: error.code,
@@ -324,6 +337,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, (req, res) => void handle(req, res))
     : createHttpServer((req, res) => void handle(req, res));
+  server.on('clientError', refuseUnparsable);
+  server.on('checkExpectation', refuseExpectation);
   const host = options.host ?? '0.0.0.0';
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {

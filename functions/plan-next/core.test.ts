@@ -286,6 +286,25 @@ describe('recordBatch', () => {
     expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
+  it('names the experiment whose outcome the store refused (not approved) and records nothing', async () => {
+    db.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+          { Code: 'None' },
+        ],
+      }),
+    );
+    await expect(planNext(payload('recordBatch', { batchIndex: 0 }, extra), deps)).rejects.toMatchObject({
+      name: 'OutcomesMismatch',
+      message: expect.stringContaining(`batch 0 of c1 was not recorded: ${p1.experimentId} not approved`),
+    });
+  });
+
   it('refuses outcomes that are not one per approved experiment of the batch', async () => {
     const wrong = { outcomes: [succeeded], experimentIds: ['c1-e0042'] };
     await expect(planNext(payload('recordBatch', { batchIndex: 0 }, wrong), deps)).rejects.toMatchObject({

@@ -126,11 +126,11 @@ async function record(
     proposal: inBatch.get(id) as ExperimentProposal,
     outcome: outcomes[i] as z.infer<typeof ExperimentResultSchema>,
   }));
-  const observations = results
-    .sort((a, b) => a.proposal.index - b.proposal.index)
-    .flatMap(({ proposal, outcome }) =>
-      outcome.status === 'succeeded' ? [{ parameters: proposal.parameters, values: outcome.values }] : [],
-    );
+  // In index order, as the local actor tells the batch's experiments; the writes below follow the same order.
+  results.sort((a, b) => a.proposal.index - b.proposal.index);
+  const observations = results.flatMap(({ proposal, outcome }) =>
+    outcome.status === 'succeeded' ? [{ parameters: proposal.parameters, values: outcome.values }] : [],
+  );
   const stored = await plannerItem(deps, campaignId);
   const planner = plannerOf(campaign, stored);
   planner.tell(observations);
@@ -156,8 +156,8 @@ async function record(
     );
   } catch (error) {
     if (!lostRace(error)) throw error;
-    // A concurrent invocation recorded the batch first: its progress is the same. Otherwise a condition on an
-    // experiment failed: the outcomes name experiments the gate did not approve.
+    // A concurrent invocation recorded the batch first: its progress is the same. Otherwise say which condition
+    // failed: an experiment the gate did not approve (or already recorded), or a planner state written meanwhile.
     const again = await deps.db.send(
       new GetCommand({
         TableName: deps.table,
@@ -166,10 +166,21 @@ async function record(
       }),
     );
     if (again.Item?.recordedAt !== undefined) return;
+    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+    const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
+    const unapproved = results.filter((_, i) => failed(i + 1)).map((r) => r.proposal.experimentId);
+    const plannerMoved = failed(results.length + 1);
     throw new TaskFaultError(
       {
         code: OUTCOMES_MISMATCH,
-        message: `batch ${batchIndex} of ${campaignId}: outcomes for ${experimentIds.join(', ')}, but not all of them are approved and unrecorded`,
+        message: `batch ${batchIndex} of ${campaignId} was not recorded: ${
+          [
+            ...(unapproved.length > 0 ? [`${unapproved.join(', ')} not approved or already recorded`] : []),
+            ...(plannerMoved
+              ? [`the planner state changed since version ${stored?.version ?? 0} was read`]
+              : []),
+          ].join('; ') || 'a condition failed'
+        }`,
         retryable: false,
       },
       { cause: error },

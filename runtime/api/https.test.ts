@@ -55,6 +55,8 @@ function get(
       `${server.url}${path}`,
       {
         ca: options.ca ?? cert,
+        // One connection per request: nothing pooled stays open for the server's close to wait on.
+        agent: false,
         headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
       },
       (res) => {

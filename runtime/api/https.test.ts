@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessToken } from '../../contracts/index.ts';
-import { exampleCampaign } from '../../test/support/campaigns.ts';
-import { type CampaignSession, type EmbeddedBroker, startBroker, startCampaign } from '../index.ts';
+import { type GatedLab, startGatedLab } from '../../test/support/dashboard-lab.ts';
 import { type DashboardServer, startDashboardServer } from './index.ts';
 
 /**
@@ -17,32 +16,23 @@ const cert = readFileSync(new URL('localhost.crt', tlsDir));
 const key = readFileSync(new URL('localhost.key', tlsDir));
 const tokens: AccessToken[] = [{ name: 'dan', role: 'operator', token: 'tok-operator-tls-bbbbbbbbbbbb' }];
 
-let broker: EmbeddedBroker;
-let session: CampaignSession;
+let lab: GatedLab;
 let server: DashboardServer;
 
 beforeAll(async () => {
-  broker = await startBroker({ port: 0 });
-  const { campaign, source } = exampleCampaign('colour-mixing', {
-    lab: 'tls-lab',
-    budget: { experiments: 2 },
-    planner: { strategy: 'sobol', batch: 2 },
-    approval: { require: 'always', timeout: 36_000 },
+  lab = await startGatedLab({ lab: 'tls-lab', experiments: 2, batch: 2 });
+  server = await startDashboardServer({
+    session: lab.session,
+    tokens,
+    host: '127.0.0.1',
+    port: 0,
+    tls: { cert, key },
   });
-  session = await startCampaign(campaign, source, {
-    brokerUrl: broker.url,
-    runsDir: mkdtempSync(join(tmpdir(), 'labloop-tls-')),
-    timeScale: 1e3,
-  });
-  server = await startDashboardServer({ session, tokens, host: '127.0.0.1', port: 0, tls: { cert, key } });
 });
 
 afterAll(async () => {
-  if (!['completed', 'aborted', 'failed'].includes(session.state()))
-    session.act({ type: 'abort' }, { who: 'test' });
-  await session.done;
-  await server.close();
-  await broker.close();
+  await server?.close();
+  await lab?.close();
 });
 
 /** One HTTPS request that trusts only the test certificate; resolves with the status, headers and body. */

@@ -1,8 +1,7 @@
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
@@ -13,8 +12,8 @@ import type {
   LabSnapshot,
   LiveMessage,
 } from '../../contracts/index.ts';
-import { exampleCampaign } from '../../test/support/campaigns.ts';
-import { type CampaignSession, type EmbeddedBroker, startBroker, startCampaign } from '../index.ts';
+import { type GatedLab, startGatedLab } from '../../test/support/dashboard-lab.ts';
+import type { CampaignSession } from '../index.ts';
 import { type DashboardServer, startDashboardServer } from './index.ts';
 
 const tokens: AccessToken[] = [
@@ -24,7 +23,7 @@ const tokens: AccessToken[] = [
 ];
 const [approver, operator, viewer] = tokens.map((t) => t.token) as [string, string, string];
 
-let broker: EmbeddedBroker;
+let lab: GatedLab;
 let session: CampaignSession;
 let server: DashboardServer;
 let hook: Server;
@@ -45,15 +44,8 @@ beforeAll(async () => {
   });
   hook.listen(0, '127.0.0.1');
   await once(hook, 'listening');
-  broker = await startBroker({ port: 0 });
-  runsDir = mkdtempSync(join(tmpdir(), 'labloop-api-'));
-  const { campaign, source } = exampleCampaign('colour-mixing', {
-    lab: 'api-lab',
-    budget: { experiments: 2 },
-    planner: { strategy: 'sobol', batch: 2 },
-    approval: { require: 'always', timeout: 36_000 },
-  });
-  session = await startCampaign(campaign, source, { brokerUrl: broker.url, runsDir, timeScale: 1e3 });
+  lab = await startGatedLab({ lab: 'api-lab', experiments: 2, batch: 2 });
+  ({ session, runsDir } = lab);
   server = await startDashboardServer({
     session,
     tokens,
@@ -65,11 +57,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (!['completed', 'aborted', 'failed'].includes(session.state()))
-    session.act({ type: 'abort' }, { who: 'test' });
-  await session.done;
-  await server.close();
-  await broker.close();
+  await server?.close();
+  await lab?.close();
   hook.close();
 });
 

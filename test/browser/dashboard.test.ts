@@ -1,18 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessToken } from '../../contracts/index.ts';
 import { type DashboardServer, startDashboardServer } from '../../runtime/api/index.ts';
-import {
-  type CampaignSession,
-  type EmbeddedBroker,
-  startBroker,
-  startCampaign,
-} from '../../runtime/index.ts';
-import { exampleCampaign } from '../support/campaigns.ts';
+import type { CampaignSession } from '../../runtime/index.ts';
+import { type GatedLab, startGatedLab } from '../support/dashboard-lab.ts';
 
 /**
  * The technician's phone, for real: Debian's Chromium (headless, 390×844, touch) against a dashboard server over a
@@ -63,7 +57,7 @@ const tokens: AccessToken[] = [
   { name: 'wall', role: 'viewer', token: 'viewer-token-0123456789abcdef0' },
 ];
 
-let broker: EmbeddedBroker;
+let lab: GatedLab;
 let session: CampaignSession;
 let server: DashboardServer;
 let browser: Browser;
@@ -161,18 +155,8 @@ describe.skipIf(!available)(
   () => {
     beforeAll(async () => {
       mkdirSync(ARTIFACTS, { recursive: true });
-      broker = await startBroker({ port: 0 });
-      const { campaign, source } = exampleCampaign('colour-mixing', {
-        lab: 'phone-lab',
-        budget: { experiments: 12 },
-        planner: { strategy: 'sobol', batch: 4 },
-        approval: { require: 'always', timeout: 36_000 },
-      });
-      session = await startCampaign(campaign, source, {
-        brokerUrl: broker.url,
-        runsDir: mkdtempSync(join(tmpdir(), 'labloop-browser-')),
-        timeScale: 1000,
-      });
+      lab = await startGatedLab({ lab: 'phone-lab', experiments: 12, batch: 4 });
+      session = lab.session;
       session.bus.on('event', (e) => {
         if (e.type === 'result' && e.commandId.startsWith('emergencyStop/')) halts.set(e.deviceId, e.output);
       });
@@ -195,13 +179,8 @@ describe.skipIf(!available)(
       for (const context of contexts) await context.close();
       contexts = [];
       await browser?.close();
-      if (session) {
-        if (session.state() !== 'aborted' && !['completed', 'failed'].includes(session.state()))
-          session.act({ type: 'abort' }, { who: 'test', why: 'test cleanup' });
-        await session.done;
-      }
       await server?.close();
-      await broker?.close();
+      await lab?.close();
     });
 
     it('refuses without a token: no data in the page, 401 from the API', async () => {

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -14,14 +11,8 @@ import {
 } from '../../contracts/index.ts';
 import { buildDashboard } from '../../dashboard/index.ts';
 import { type DashboardServer, startDashboardServer } from '../../runtime/api/index.ts';
-import {
-  type AuditRecord,
-  type CampaignSession,
-  type EmbeddedBroker,
-  startBroker,
-  startCampaign,
-} from '../../runtime/index.ts';
-import { exampleCampaign } from '../support/campaigns.ts';
+import type { AuditRecord, CampaignSession } from '../../runtime/index.ts';
+import { type GatedLab, startGatedLab } from '../support/dashboard-lab.ts';
 import { runs } from './support/commands.ts';
 
 // Random requests to every route of the real dashboard API over a running campaign, through fetch and through a
@@ -44,10 +35,9 @@ const tokens: AccessToken[] = [
 const tokenOf = (role: Role) => (tokens.find((t) => t.role === role) as AccessToken).token;
 const DEVICES = ['liquid-handler-1', 'plate-reader-1'];
 
-let broker: EmbeddedBroker;
+let lab: GatedLab;
 let session: CampaignSession;
 let server: DashboardServer;
-let runsDir: string;
 let pending: string[];
 let alertIds: string[];
 let baseline: ReturnType<typeof observe>;
@@ -73,17 +63,10 @@ function observe() {
 beforeAll(async () => {
   process.on('unhandledRejection', onCrash);
   process.on('uncaughtException', onCrash);
-  broker = await startBroker({ port: 0 });
-  runsDir = mkdtempSync(join(tmpdir(), 'labloop-api-fuzz-'));
-  const { campaign, source } = exampleCampaign('colour-mixing', {
-    lab: 'api-fuzz',
-    budget: { experiments: 2 },
-    planner: { strategy: 'sobol', batch: 2 },
-    approval: { require: 'always', timeout: 36_000 },
-  });
   // Real time: the campaign proposes its batch, then waits ten hours at the policy gate, so only a request that
   // was carried out can change it.
-  session = await startCampaign(campaign, source, { brokerUrl: broker.url, runsDir, timeScale: 1 });
+  lab = await startGatedLab({ lab: 'api-fuzz', experiments: 2, batch: 2, timeScale: 1 });
+  session = lab.session;
   server = await startDashboardServer({ session, tokens, host: '127.0.0.1', port: 0, fetch: pushService });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
@@ -109,12 +92,8 @@ beforeAll(async () => {
 afterAll(async () => {
   process.off('unhandledRejection', onCrash);
   process.off('uncaughtException', onCrash);
-  if (session && !['completed', 'aborted', 'failed'].includes(session.state()))
-    session.act({ type: 'abort' }, { who: 'test' });
-  await session?.done;
   await server?.close();
-  await broker?.close();
-  if (runsDir) rmSync(runsDir, { recursive: true, force: true });
+  await lab?.close();
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
   type Clock,
   type DeviceCommand,
@@ -30,7 +30,10 @@ export interface DeviceLogger {
 
 /** Options of {@link startDeviceAgent}. */
 export interface DeviceAgentOptions<C extends CapabilityCatalogue> {
-  /** e.g. `mqtt://127.0.0.1:1883`. */
+  /**
+   * e.g. `mqtt://127.0.0.1:1883`, or `mqtts://<endpoint>:8883` for TLS (AWS IoT Core: the account's
+   * `iot:Data-ATS` endpoint, with `cert`, `key`, `ca` and `clientId` set to the thing name).
+   */
   brokerUrl: string;
   labId: string;
   deviceId: string;
@@ -48,8 +51,20 @@ export interface DeviceAgentOptions<C extends CapabilityCatalogue> {
   heartbeat?: number;
   username?: string;
   password?: string;
-  /** @default `device-${deviceId}` */
+  /**
+   * MQTT client id. AWS IoT Core's device policy requires the thing name, which is the device id.
+   * @default `device-${deviceId}`
+   */
   clientId?: string;
+  /**
+   * Certificates the agent trusts for the broker's TLS certificate (`mqtts://` or `wss://` only), e.g.
+   * `AmazonRootCA1.pem`. @default Node's bundled root certificates
+   */
+  ca?: IClientOptions['ca'];
+  /** Client certificate (PEM) the agent presents over TLS; needs `key`. @default none */
+  cert?: IClientOptions['cert'];
+  /** Private key (PEM) of `cert`. @default none */
+  key?: IClientOptions['key'];
   /** Wall ms between reconnect attempts after the first connection. @default 1000 */
   reconnectPeriod?: number;
   /** @default console */
@@ -111,6 +126,37 @@ type Handler = (
   parameters: Record<string, unknown>,
   context: CommandContext,
 ) => Promise<Record<string, unknown>>;
+
+const TLS_PROTOCOLS = ['mqtts:', 'wss:'];
+
+/**
+ * The TLS options to hand to mqtt.js: none unless set. Refuses certificates with a URL that would connect
+ * without TLS (they would be ignored and the device would talk in clear), and a certificate without its key.
+ */
+function tlsOptions(
+  options: DeviceAgentOptions<CapabilityCatalogue>,
+): Pick<DeviceAgentOptions<CapabilityCatalogue>, 'ca' | 'cert' | 'key'> {
+  const { deviceId, ca, cert, key } = options;
+  const given = (['ca', 'cert', 'key'] as const).filter((name) => options[name] !== undefined);
+  if (given.length === 0) return {};
+  let protocol: string;
+  try {
+    protocol = new URL(options.brokerUrl).protocol;
+  } catch (error) {
+    throw new DeviceAgentError(deviceId, `brokerUrl ${options.brokerUrl} is not a URL`, { cause: error });
+  }
+  if (!TLS_PROTOCOLS.includes(protocol))
+    throw new DeviceAgentError(
+      deviceId,
+      `${given.join(', ')} given for ${options.brokerUrl}, which connects without TLS; use an mqtts:// or wss:// URL`,
+    );
+  if ((cert === undefined) !== (key === undefined))
+    throw new DeviceAgentError(
+      deviceId,
+      `a client certificate needs both cert and key, got only ${cert === undefined ? 'key' : 'cert'}`,
+    );
+  return { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert, key }) };
+}
 
 /**
  * Connects a device to the broker and serves its commands: validation, envelope, deduplication by
@@ -176,6 +222,7 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
     if (entry.type === 'begin' && (entry.command === EMERGENCY_STOP || entry.command === RESET))
       haltedBy = entry.command === EMERGENCY_STOP ? entry.commandId : undefined;
 
+  const tls = tlsOptions(options);
   const offline: DeviceStatus = { state: 'offline', deviceId };
   let client: MqttClient;
   try {
@@ -188,6 +235,7 @@ export async function startDeviceAgent<C extends CapabilityCatalogue>(
         username: options.username,
         password: options.password,
         will: { topic: topics.status, payload: Buffer.from(JSON.stringify(offline)), qos: 1, retain: true },
+        ...tls,
       },
       false,
     );

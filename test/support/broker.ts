@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 /** An in-process MQTT broker on an ephemeral loopback port, for tests. */
 export interface TestBroker {
-  /** `mqtt://127.0.0.1:<port>`. */
+  /** `mqtt://127.0.0.1:<port>`, or `mqtts://…` with `tls`. */
   readonly url: string;
   readonly port: number;
   readonly aedes: Aedes;
@@ -21,21 +22,28 @@ export interface TestBroker {
 /**
  * Starts aedes on `net.createServer` on port 0 with Nagle's algorithm off on every accepted socket, so a
  * QoS 1 round trip takes well under a millisecond instead of ~40 ms. `noDelay: false` keeps Nagle on, for
- * tests that check a client switches it off on its own side.
+ * tests that check a client switches it off on its own side. With `tls` it listens on `tls.createServer` with
+ * those options (certificate, key, and `requestCert`/`ca` to require client certificates) and its URL is
+ * `mqtts://`; a connection whose handshake fails never reaches aedes.
  *
  * @example
  * const broker = await startTestBroker();
  * afterAll(() => broker.close());
  */
-export async function startTestBroker(options: { noDelay?: boolean } = {}): Promise<TestBroker> {
+export async function startTestBroker(
+  options: { noDelay?: boolean; tls?: tls.TlsOptions } = {},
+): Promise<TestBroker> {
   const aedes = await Aedes.createBroker();
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const accept = (socket: net.Socket) => {
     socket.setNoDelay(options.noDelay ?? true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     aedes.handle(socket);
-  });
+  };
+  const server = options.tls
+    ? tls.createServer(options.tls, accept).on('tlsClientError', (_error, socket) => socket.destroy())
+    : net.createServer(accept);
   const connected = new Map<string, net.Socket>();
   aedes.on('client', (client) => connected.set(client.id, client.conn as net.Socket));
   aedes.on('clientDisconnect', (client) => {
@@ -48,7 +56,7 @@ export async function startTestBroker(options: { noDelay?: boolean } = {}): Prom
     throw new Error(`test broker expected a TCP address, got ${JSON.stringify(address)}`);
   let closing: Promise<void> | undefined;
   return {
-    url: `mqtt://127.0.0.1:${address.port}`,
+    url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${address.port}`,
     port: address.port,
     aedes,
     dropClient(clientId) {
@@ -103,15 +111,18 @@ export interface Probe {
 
 /**
  * Connects a recording client (the orchestrator's side in device tests), with Nagle's algorithm off unless
- * `noDelay: false`.
+ * `noDelay: false`; `tls` holds what it trusts and presents on an `mqtts://` URL.
  *
  * @example
  * const probe = await connectProbe(broker.url);
  * await probe.subscribe('labloop/lab/devices/+/events');
  * await probe.waitFor((m) => (m.payload as { type: string }).type === 'result', 'a result');
  */
-export async function connectProbe(url: string, options: { noDelay?: boolean } = {}): Promise<Probe> {
-  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+export async function connectProbe(
+  url: string,
+  options: { noDelay?: boolean; tls?: Pick<IClientOptions, 'ca' | 'cert' | 'key'> } = {},
+): Promise<Probe> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...options.tls });
   (client.stream as net.Socket).setNoDelay(options.noDelay ?? true);
   const messages: ProbeMessage[] = [];
   const waiters = new Set<() => void>();

@@ -245,8 +245,14 @@ async function transitions(campaign: Campaign, batch: number): Promise<Transitio
     campaignId,
   );
   let experimentTransitions = 0;
+  const children = executor.list(RESOURCE_PLACEHOLDERS.experimentStateMachine);
   for (const id of ids) {
-    const child = await executor.execution(id);
+    // One execution per experiment: no batch ran twice.
+    const runs = children.filter((c) => (c.input as { experimentId?: string }).experimentId === id);
+    const summary = runs[0];
+    if (!summary || runs.length > 1)
+      throw new Error(`experiment ${id} ran in ${runs.length} executions, expected 1`);
+    const child = await executor.describe(summary.executionArn).done;
     if (child?.status !== 'SUCCEEDED')
       throw new Error(`experiment ${id} ended ${child?.status}: ${child?.cause}`);
     experimentTransitions += child.transitions;

@@ -32,9 +32,12 @@ export interface Visit {
   variables: Record<string, unknown>;
 }
 
+/** Where an execution is: running, or how it closed (`ABORTED`: stopped by `StopExecution`). */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
 /** How an execution ended. */
 export interface ExecutionResult {
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   output?: unknown;
   error?: string;
   cause?: string;
@@ -43,10 +46,74 @@ export interface ExecutionResult {
   visits: Visit[];
 }
 
+/** An execution as `DescribeExecution` and `ListExecutions` report it. */
+export interface ExecutionSummary {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  input: unknown;
+  startDate: number;
+  stopDate?: number;
+}
+
 interface Pending {
   resolve: (output: unknown) => void;
   reject: (error: StatesError) => void;
   beat: () => void;
+}
+
+/** One execution's run: its result so far, and what `StopExecution` needs to end it. */
+interface Run {
+  result: ExecutionResult;
+  /** Set by `StopExecution`: the error the execution ends with. */
+  stopped: StatesError | undefined;
+  /** Rejects when the execution is stopped, so whatever it waits on ends. */
+  halted: Promise<never>;
+  halt: (error: StatesError) => void;
+  /** Task tokens of its callback tasks that are still waiting. */
+  tokens: Set<string>;
+}
+
+interface Execution {
+  summary: ExecutionSummary;
+  /** The input as canonical JSON: a repeated start of a running execution must bring the same. */
+  inputText: string;
+  run: Run;
+  done: Promise<ExecutionResult>;
+}
+
+/**
+ * A refused `StartExecution` or `StopExecution`, named as Step Functions names the API error: `ExecutionAlreadyExists`
+ * (the name belongs to a closed execution of the state machine, or to a running one with another input),
+ * `InvalidName`, `ExecutionDoesNotExist`.
+ */
+export class ExecutionApiError extends Error {
+  constructor(
+    override readonly name: 'ExecutionAlreadyExists' | 'InvalidName' | 'ExecutionDoesNotExist',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What Step Functions refuses in an execution name (besides more than 80 characters): whitespace, brackets,
+ * wildcards, these special characters, control characters (`\p{Cc}`: U+0000–001F, U+007F–009F).
+ */
+const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]/u;
+
+/** JSON with object keys sorted at every level, so equal inputs have one text. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+
+/** `arn:…:stateMachine:<machine>` + name → `arn:…:execution:<machine>:<name>`, as Step Functions forms it. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
 /** A settled or unknown task token, as Step Functions reports it (`TaskTimedOut`, `InvalidToken`). */
@@ -66,30 +133,105 @@ const CHILD = 'arn:aws:states:::states:startExecution.sync:2';
  * A local interpreter of the ASL subset the compiler emits (JSONata only): Pass, Task (Lambda resources,
  * `.waitForTaskToken` callbacks with timeouts and heartbeats, child executions), Choice, Wait, Map (inline),
  * Succeed, Fail; Assign, Output, Retry (with backoff, max delay and jitter) and Catch. Time comes from the
- * injected clock (a Lambda task's own timeout from `taskClock`). Not covered: JSONPath, Parallel, distributed Map,
- * ItemReader/ResultWriter, ResultSelector, execution-level timeouts, StopExecution, redrive, the 90-day reuse
- * rule of execution names (a repeated name returns the first execution, whatever its state), and Step Functions'
- * payload size limits.
+ * injected clock (a Lambda task's own timeout from `taskClock`); execution names unique per state machine
+ * (`ExecutionAlreadyExists`), `StopExecution`, `ListExecutions` and `DescribeExecution`. Not covered: JSONPath,
+ * Parallel, distributed Map, ItemReader/ResultWriter, ResultSelector, execution-level timeouts, redrive, the end
+ * of a name's 90-day reservation, and Step Functions' payload size limits.
  */
 export class AslExecutor {
   private readonly pending = new Map<string, Pending>();
-  private readonly executions = new Map<string, Promise<ExecutionResult>>();
+  /** State machine ARN → execution name → execution. */
+  private readonly executions = new Map<string, Map<string, Execution>>();
+  private readonly unregistered = new WeakMap<AslDefinition, string>();
   private tokens = 0;
 
   constructor(private readonly options: AslExecutorOptions) {}
 
-  /** Starts an execution; a repeated name returns the first execution, as `StartExecution` does. */
+  /**
+   * Starts an execution, as `StartExecution` does for a Standard workflow: a name is unique per state machine, so
+   * a repeated start of a running execution with the same input returns it, and a name that belongs to a closed
+   * execution (or to a running one with another input) is refused with `ExecutionAlreadyExists`
+   * ({@link ExecutionApiError}). The state machine is the ARN `definition` is registered under in
+   * `stateMachines`, if any.
+   */
   start(definition: AslDefinition, input: unknown, name: string): Promise<ExecutionResult> {
-    const existing = this.executions.get(name);
-    if (existing) return existing;
-    const run = this.run(definition, input, name);
-    this.executions.set(name, run);
-    return run;
+    const stateMachineArn = this.arnOf(definition);
+    if (name.length < 1 || name.length > 80 || INVALID_NAME.test(name))
+      throw new ExecutionApiError(
+        'InvalidName',
+        `execution name must be 1–80 characters without whitespace, brackets, wildcards or "#%\\^|~\`$&,;:/, got "${name}" (${name.length} characters)`,
+      );
+    const inputText = canonical(normalise(input));
+    const named = this.executions.get(stateMachineArn) ?? new Map<string, Execution>();
+    this.executions.set(stateMachineArn, named);
+    const existing = named.get(name);
+    if (existing) {
+      if (existing.summary.status === 'RUNNING' && existing.inputText === inputText) return existing.done;
+      throw new ExecutionApiError(
+        'ExecutionAlreadyExists',
+        `execution ${name} of ${stateMachineArn} already exists (${existing.summary.status}${existing.summary.status === 'RUNNING' ? ', with another input' : ''})`,
+      );
+    }
+    let halt: (error: StatesError) => void = () => {};
+    const halted = new Promise<never>((_, reject) => {
+      halt = reject;
+    });
+    halted.catch(() => {});
+    const run: Run = {
+      result: { status: 'SUCCEEDED', transitions: 0, visits: [] },
+      stopped: undefined,
+      halted,
+      halt,
+      tokens: new Set(),
+    };
+    const summary: ExecutionSummary = {
+      executionArn: executionArnOf(stateMachineArn, name),
+      stateMachineArn,
+      name,
+      status: 'RUNNING',
+      input: normalise(input),
+      startDate: this.options.clock.now(),
+    };
+    const done = this.run(definition, input, summary, run).then((result) => {
+      if (summary.status === 'RUNNING') {
+        summary.status = result.status;
+        summary.stopDate = this.options.clock.now();
+      }
+      return result;
+    });
+    named.set(name, { summary, inputText, run, done });
+    return done;
   }
 
-  /** The execution named `name`, as `DescribeExecution` finds it. */
-  execution(name: string): Promise<ExecutionResult> | undefined {
-    return this.executions.get(name);
+  /** Executions of a state machine, newest first, as `ListExecutions` lists them (optionally of one status). */
+  list(stateMachineArn: string, status?: ExecutionStatus): ExecutionSummary[] {
+    return [...(this.executions.get(stateMachineArn)?.values() ?? [])]
+      .map((e) => ({ ...e.summary }))
+      .filter((e) => status === undefined || e.status === status)
+      .reverse();
+  }
+
+  /** The execution `executionArn`, as `DescribeExecution` finds it, with its result once it has closed. */
+  describe(executionArn: string): { summary: ExecutionSummary; done: Promise<ExecutionResult> } {
+    const execution = this.find(executionArn);
+    return { summary: { ...execution.summary }, done: execution.done };
+  }
+
+  /**
+   * Stops a running execution, as `StopExecution` does: it closes `ABORTED` with the given error and cause, its
+   * waiting task tokens are no longer valid, and nothing it waited on runs on. A closed execution is left as it
+   * is; an unknown one is `ExecutionDoesNotExist`.
+   */
+  stop(executionArn: string, error = 'States.Aborted', cause?: string): ExecutionSummary {
+    const { summary, run } = this.find(executionArn);
+    if (summary.status !== 'RUNNING') return { ...summary };
+    summary.status = 'ABORTED';
+    summary.stopDate = this.options.clock.now();
+    run.stopped = new StatesError(error, cause);
+    for (const token of run.tokens) this.pending.delete(token);
+    run.tokens.clear();
+    run.halt(run.stopped);
+    return { ...summary };
   }
 
   sendTaskSuccess(token: string, output: unknown): void {
@@ -113,21 +255,55 @@ export class AslExecutor {
     return pending;
   }
 
-  private async run(definition: AslDefinition, input: unknown, name: string): Promise<ExecutionResult> {
-    const result: ExecutionResult = { status: 'SUCCEEDED', transitions: 0, visits: [] };
+  private arnOf(definition: AslDefinition): string {
+    const registered = Object.entries(this.options.stateMachines ?? {}).find(
+      ([, d]) => d === definition,
+    )?.[0];
+    if (registered) return registered;
+    let arn = this.unregistered.get(definition);
+    if (!arn) {
+      arn = `arn:aws:states:local:000000000000:stateMachine:unregistered-${this.executions.size + 1}`;
+      this.unregistered.set(definition, arn);
+    }
+    return arn;
+  }
+
+  private find(executionArn: string): Execution {
+    for (const named of this.executions.values())
+      for (const execution of named.values())
+        if (execution.summary.executionArn === executionArn) return execution;
+    throw new ExecutionApiError('ExecutionDoesNotExist', `no execution ${executionArn}`);
+  }
+
+  /** `work`, or the stop error as soon as the execution is stopped. */
+  private guard<T>(run: Run, work: Promise<T>): Promise<T> {
+    return Promise.race([work, run.halted]);
+  }
+
+  private async run(
+    definition: AslDefinition,
+    input: unknown,
+    summary: ExecutionSummary,
+    run: Run,
+  ): Promise<ExecutionResult> {
+    const { result } = run;
     const execution = {
-      Id: `local:${name}`,
-      Name: name,
+      Id: summary.executionArn,
+      Name: summary.name,
       Input: input,
-      StartTime: new Date(this.options.clock.now()).toISOString(),
+      StartTime: new Date(summary.startDate).toISOString(),
     };
     try {
-      result.output = await this.runStates(definition, input, new Scope(), { Execution: execution }, result);
+      result.output = await this.guard(
+        run,
+        this.runStates(definition, input, new Scope(), { Execution: execution }, run),
+      );
     } catch (error) {
       if (!(error instanceof StatesError)) throw error;
-      result.status = 'FAILED';
-      result.error = error.error;
-      if (error.cause !== undefined) result.cause = error.cause;
+      result.status = run.stopped ? 'ABORTED' : 'FAILED';
+      const ended = run.stopped ?? error;
+      result.error = ended.error;
+      if (ended.cause !== undefined) result.cause = ended.cause;
     }
     return result;
   }
@@ -137,25 +313,26 @@ export class AslExecutor {
     input: unknown,
     scope: Scope,
     context: Record<string, unknown>,
-    result: ExecutionResult,
+    run: Run,
   ): Promise<unknown> {
     let name: string | undefined = machine.StartAt;
     let data = input;
     while (name !== undefined) {
       const state = machine.States[name];
       if (!state) throw new StatesError('States.Runtime', `no state named ${name}`);
-      result.transitions += 1;
-      if (result.transitions > (this.options.maxTransitions ?? 25_000))
+      if (run.stopped) throw run.stopped;
+      run.result.transitions += 1;
+      if (run.result.transitions > (this.options.maxTransitions ?? 25_000))
         throw new StatesError(
           'States.Runtime',
           `the execution passed ${this.options.maxTransitions ?? 25_000} transitions (entering ${name})`,
         );
-      result.visits.push({ state: name, variables: normalise(scope.all()) as Record<string, unknown> });
+      run.result.visits.push({ state: name, variables: normalise(scope.all()) as Record<string, unknown> });
       const stateContext = {
         ...context,
         State: { Name: name, EnteredTime: new Date(this.options.clock.now()).toISOString(), RetryCount: 0 },
       };
-      const step = await this.runState(name, state, data, scope, stateContext, result);
+      const step = await this.runState(name, state, data, scope, stateContext, run);
       if (step.end) return step.output;
       name = step.next;
       data = step.output;
@@ -173,7 +350,7 @@ export class AslExecutor {
     input: unknown,
     scope: Scope,
     context: Record<string, unknown>,
-    result: ExecutionResult,
+    run: Run,
   ): Promise<{ next?: string; end?: boolean; output: unknown }> {
     const states = { input, context };
     const leave = async (extra: Record<string, unknown>, fallback: unknown) => {
@@ -209,7 +386,7 @@ export class AslExecutor {
             'States.Runtime',
             `${name}.Seconds must be a non-negative integer, got ${seconds}`,
           );
-        await sleep(this.options.clock, seconds * 1000);
+        await this.guard(run, sleep(this.options.clock, seconds * 1000));
         return leave({}, input);
       }
       case 'Choice': {
@@ -227,10 +404,10 @@ export class AslExecutor {
       case 'Map': {
         let taskResult: unknown;
         try {
-          taskResult = await this.withRetry(state, result, () =>
+          taskResult = await this.withRetry(state, run, () =>
             state.Type === 'Map'
-              ? this.runMap(name, state, scope, states, result)
-              : this.runTask(name, state, scope, states),
+              ? this.runMap(name, state, scope, states, run)
+              : this.runTask(name, state, scope, states, run),
           );
         } catch (error) {
           if (!(error instanceof StatesError)) throw error;
@@ -256,11 +433,7 @@ export class AslExecutor {
     }
   }
 
-  private async withRetry(
-    state: Record<string, unknown>,
-    result: ExecutionResult,
-    attempt: () => Promise<unknown>,
-  ) {
+  private async withRetry(state: Record<string, unknown>, run: Run, attempt: () => Promise<unknown>) {
     const retriers = (state.Retry as AslRetrier[] | undefined) ?? [];
     const counts = retriers.map(() => 0);
     for (;;) {
@@ -275,8 +448,9 @@ export class AslExecutor {
         if (retrier.MaxDelaySeconds !== undefined) delay = Math.min(delay, retrier.MaxDelaySeconds);
         if (retrier.JitterStrategy === 'FULL') delay *= this.options.rng.next();
         counts[i] = (counts[i] as number) + 1;
-        result.transitions += 1;
-        await sleep(this.options.clock, delay * 1000);
+        run.result.transitions += 1;
+        await this.guard(run, sleep(this.options.clock, delay * 1000));
+        if (run.stopped) throw run.stopped;
       }
     }
   }
@@ -300,6 +474,7 @@ export class AslExecutor {
     state: Record<string, unknown>,
     scope: Scope,
     states: Record<string, unknown>,
+    run: Run,
   ): Promise<unknown> {
     const executionName = (states.context as { Execution: { Name: string } }).Execution.Name;
     const timeout = await this.seconds(state, 'TimeoutSeconds', scope, states, name);
@@ -315,10 +490,21 @@ export class AslExecutor {
           'States.Runtime',
           `no state machine ${String(args.StateMachineArn)} is registered`,
         );
-      const run = await this.start(child, args.Input, String(args.Name));
-      if (run.status !== 'SUCCEEDED')
-        throw new StatesError('States.TaskFailed', JSON.stringify({ error: run.error, cause: run.cause }));
-      return { Output: run.output, Status: run.status };
+      let started: Promise<ExecutionResult>;
+      try {
+        started = this.start(child, args.Input, String(args.Name));
+      } catch (error) {
+        // A refused StartExecution fails the task with the API's exception, as a service integration reports it.
+        if (!(error instanceof ExecutionApiError)) throw error;
+        throw new StatesError(`StepFunctions.${error.name}Exception`, error.message);
+      }
+      const ended = await this.guard(run, started);
+      if (ended.status !== 'SUCCEEDED')
+        throw new StatesError(
+          'States.TaskFailed',
+          JSON.stringify({ status: ended.status, error: ended.error, cause: ended.cause }),
+        );
+      return { Output: ended.output, Status: ended.status };
     }
     if (resource === CALLBACK) {
       this.tokens += 1;
@@ -355,6 +541,7 @@ export class AslExecutor {
         };
         if (timeout !== undefined) timers.push(clock.setTimeout(fail('States.Timeout'), timeout * 1000));
         beat();
+        run.tokens.add(token);
         this.pending.set(token, {
           resolve: (output) => {
             stop();
@@ -375,7 +562,11 @@ export class AslExecutor {
         this.pending.get(token)?.reject(lambdaError(error));
         this.pending.delete(token);
       }
-      return settled;
+      try {
+        return await this.guard(run, settled);
+      } finally {
+        run.tokens.delete(token);
+      }
     }
     const args = await this.eval(
       state.Arguments ?? '{% $states.input %}',
@@ -386,7 +577,7 @@ export class AslExecutor {
     const call = this.handler(resource)(args, { stateName: name, executionName }).then(normalise, (error) => {
       throw lambdaError(error);
     });
-    if (timeout === undefined) return call;
+    if (timeout === undefined) return this.guard(run, call);
     const taskClock = this.options.taskClock ?? this.options.clock;
     let timer: unknown;
     const timedOut = new Promise<never>((_, reject) => {
@@ -396,7 +587,7 @@ export class AslExecutor {
       );
     });
     try {
-      return await Promise.race([call, timedOut]);
+      return await Promise.race([call, timedOut, run.halted]);
     } finally {
       taskClock.clearTimeout(timer);
     }
@@ -413,7 +604,7 @@ export class AslExecutor {
     state: Record<string, unknown>,
     scope: Scope,
     states: Record<string, unknown>,
-    result: ExecutionResult,
+    run: Run,
   ): Promise<unknown[]> {
     const items = await this.eval(state.Items, scope, states, `${name}.Items`);
     if (!Array.isArray(items))
@@ -422,8 +613,10 @@ export class AslExecutor {
     const limit = Number(state.MaxConcurrency ?? 0) || items.length || 1;
     const outputs: unknown[] = new Array(items.length);
     let nextIndex = 0;
+    // An iteration that fails fails the Map: no further iteration starts.
+    let failed = false;
     const worker = async () => {
-      while (nextIndex < items.length) {
+      while (nextIndex < items.length && !failed && !run.stopped) {
         const index = nextIndex++;
         const mapStates = {
           ...states,
@@ -433,13 +626,18 @@ export class AslExecutor {
           state.ItemSelector === undefined
             ? items[index]
             : await this.eval(state.ItemSelector, scope, mapStates, `${name}.ItemSelector`);
-        outputs[index] = await this.runStates(
-          processor,
-          input,
-          new Scope(scope),
-          states.context as Record<string, unknown>,
-          result,
-        );
+        try {
+          outputs[index] = await this.runStates(
+            processor,
+            input,
+            new Scope(scope),
+            states.context as Record<string, unknown>,
+            run,
+          );
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(limit, Math.max(items.length, 1)) }, worker));

@@ -132,6 +132,73 @@ export const DeviceEventSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** `DeviceStatusSchema` of contracts/, as zod/mini. */
+export const DeviceStatusSchema = z.discriminatedUnion('state', [
+  z.object({
+    state: z.literal('online'),
+    deviceId: z
+      .string()
+      .check(
+        z.regex(
+          /^[a-z0-9][a-z0-9-]{0,62}$/,
+          'must be lowercase letters, digits and -, starting with a letter or digit',
+        ),
+      ),
+    at: z.int().check(z.gte(0)),
+    descriptor: z.object({
+      deviceId: z
+        .string()
+        .check(
+          z.regex(
+            /^[a-z0-9][a-z0-9-]{0,62}$/,
+            'must be lowercase letters, digits and -, starting with a letter or digit',
+          ),
+        ),
+      kind: z
+        .string()
+        .check(
+          z.regex(
+            /^[a-z0-9][a-z0-9-]{0,62}$/,
+            'must be lowercase letters, digits and -, starting with a letter or digit',
+          ),
+        ),
+      model: z.string(),
+      firmware: z.string(),
+      capabilities: z.array(
+        z.object({
+          command: z.string().check(z.minLength(1)),
+          description: z.string(),
+          parameters: z.record(z.string(), z.unknown()),
+          envelope: z.array(
+            z.object({
+              parameter: z.string().check(z.minLength(1)),
+              unit: z.string(),
+              min: z.optional(z.number()),
+              max: z.optional(z.number()),
+              aggregate: z._default(z.enum(['each', 'sum']), 'each'),
+              allowZero: z._default(z.boolean(), false),
+            }),
+          ),
+          resumable: z._default(z.boolean(), true),
+        }),
+      ),
+      heartbeat: z.number().check(z.gt(0)),
+    }),
+  }),
+  z.object({
+    state: z.literal('offline'),
+    deviceId: z
+      .string()
+      .check(
+        z.regex(
+          /^[a-z0-9][a-z0-9-]{0,62}$/,
+          'must be lowercase letters, digits and -, starting with a letter or digit',
+        ),
+      ),
+    at: z.optional(z.int().check(z.gte(0))),
+  }),
+]);
+
 /** `ExperimentProposalSchema` of contracts/, as zod/mini. */
 export const ExperimentProposalSchema = z.object({
   experimentId: z.string().check(z.minLength(1)),

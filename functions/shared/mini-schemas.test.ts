@@ -43,6 +43,16 @@ const corpus: Record<keyof typeof lambdaContracts, unknown[]> = {
     { ...descriptor, kind: '-x' },
     {},
   ],
+  DeviceStatusSchema: [
+    { state: 'online', deviceId: 'lh-1', at: 5, descriptor },
+    { state: 'offline', deviceId: 'lh-1' },
+    { state: 'offline', deviceId: 'lh-1', at: 7, extra: 'stripped' },
+    { state: 'online', deviceId: 'lh-1', at: 5 },
+    { state: 'online', deviceId: 'lh-1', at: 5, descriptor: { ...descriptor, kind: 'Liquid Handler' } },
+    { state: 'offline', deviceId: 'LH 1', at: 1.5 },
+    { state: 'away', deviceId: 'lh-1' },
+    'offline',
+  ],
   ProtocolStepSchema: [
     { name: 'mix', device: 'liquid-handler', command: 'mix', timeout: 60 },
     {

@@ -11,6 +11,7 @@
  * | a queued operator event | `CAMPAIGN#<id>` | `EVENT#<seq>` |
  * | the operator wait's task token | `CAMPAIGN#<id>` | `WAIT` |
  * | a device of a kind | `KIND#<kind>` | `DEVICE#<deviceId>` |
+ * | the kind a device is registered as (device-status: its offline will names no kind) | `DEVICE#<deviceId>` | `KIND` |
  */
 export const keys = {
   command: (commandId: string) => ({ pk: `CMD#${commandId}`, sk: 'CMD' }),
@@ -30,4 +31,5 @@ export const keys = {
   }),
   planner: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'PLANNER' }),
   device: (kind: string, deviceId: string) => ({ pk: `KIND#${kind}`, sk: `DEVICE#${deviceId}` }),
+  deviceKind: (deviceId: string) => ({ pk: `DEVICE#${deviceId}`, sk: 'KIND' }),
 };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -31,6 +32,7 @@ import { seedOf } from './start.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
+const iot = mockClient(IoTDataPlaneClient);
 const NOW = 1_790_000_000_000;
 const CAMPAIGN_SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Labloop-campaign';
 const EXPERIMENT_SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Labloop-experiment';
@@ -38,6 +40,7 @@ const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:Labloop-campa
 const deps = {
   db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
   sfn: new SFNClient({ region: 'eu-west-1' }),
+  iot: new IoTDataPlaneClient({ region: 'eu-west-1' }),
   table: 'labloop',
   labId: 'lab-7',
   campaignStateMachineArn: CAMPAIGN_SM,
@@ -80,6 +83,7 @@ const running = () =>
 beforeEach(() => {
   db.reset();
   sfn.reset();
+  iot.reset();
 });
 
 describe('campaign-api: start', () => {
@@ -277,8 +281,8 @@ describe('campaign-api: operator actions', () => {
     sfn.on(ListExecutionsCommand).resolves({
       executions: [
         {
-          name: 'colour-1-e0005',
-          executionArn: 'arn:x:colour-1-e0005',
+          name: 'colour-1-e0005-m5d4rurf',
+          executionArn: 'arn:x:colour-1-e0005-m5d4rurf',
           stateMachineArn: EXPERIMENT_SM,
           status: 'RUNNING',
           startDate: new Date(NOW),
@@ -286,14 +290,106 @@ describe('campaign-api: operator actions', () => {
       ],
     });
     expect(await act({ action: 'pause-now' })).toMatchObject({
-      body: { event: { type: 'PAUSE_NOW', seq: 1 }, stopped: ['colour-1-e0005'] },
+      body: {
+        event: { type: 'PAUSE_NOW', seq: 1 },
+        stopped: ['colour-1-e0005-m5d4rurf'],
+        // No command of it was dispatched yet.
+        interrupted: [],
+      },
     });
     expect(db.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ type: 'PAUSE_NOW' });
     expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input).toEqual({
-      executionArn: 'arn:x:colour-1-e0005',
+      executionArn: 'arn:x:colour-1-e0005-m5d4rurf',
       error: 'CampaignPausedNow',
       cause: 'campaign colour-1 was paused now by operator:ana',
     });
+  });
+
+  it('interrupts at the devices every command of the stopped experiments that was dispatched and not settled', async () => {
+    running();
+    db.on(UpdateCommand).resolves({ Attributes: { eventSeq: 2 } });
+    db.on(GetCommand).resolves({});
+    db.on(GetCommand, { Key: { pk: 'CAMPAIGN#colour-1', sk: 'META' } }).resolves({
+      Item: { spec: { protocol: { steps: [{ name: 'mix' }, { name: 'read' }] } } },
+    });
+    const command = (commandId: string, status: string, deviceId: string) =>
+      db.on(GetCommand, { Key: { pk: `CMD#${commandId}`, sk: 'CMD' } }).resolves({
+        Item: {
+          status,
+          command: { commandId, deviceId, command: 'x', parameters: {}, issuedAt: 1, deadline: 2 },
+        },
+      });
+    // e0005: mixed, its first read faulted, the second is in flight; e0006: its mix is in flight.
+    command('colour-1-e0005/mix/1', 'result', 'lh-1');
+    command('colour-1-e0005/read/1', 'fault', 'pr-1');
+    command('colour-1-e0005/read/2', 'sent', 'pr-2');
+    command('colour-1-e0006/mix/1', 'sent', 'lh-2');
+    const execution = (name: string) => ({
+      name,
+      executionArn: `arn:x:${name}`,
+      stateMachineArn: EXPERIMENT_SM,
+      status: 'RUNNING' as const,
+      startDate: new Date(NOW),
+    });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [execution('colour-1-e0005-m5d4rurf'), execution('colour-1-e0006-m5d4rurf')],
+    });
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date(NOW) });
+    iot.on(PublishCommand).resolves({});
+    const interrupted = [
+      {
+        commandId: 'interrupt/lab-7/pr-2/colour-1-e0005/read/2',
+        deviceId: 'pr-2',
+        target: 'colour-1-e0005/read/2',
+      },
+      {
+        commandId: 'interrupt/lab-7/lh-2/colour-1-e0006/mix/1',
+        deviceId: 'lh-2',
+        target: 'colour-1-e0006/mix/1',
+      },
+    ];
+    expect(await act({ action: 'pause-now' })).toMatchObject({ body: { interrupted } });
+    expect(
+      iot.commandCalls(PublishCommand).map((c) => {
+        const { payload, ...rest } = c.args[0].input;
+        return { ...rest, payload: JSON.parse(new TextDecoder().decode(payload as Uint8Array)) };
+      }),
+    ).toEqual(
+      interrupted.map((i) => ({
+        topic: `labloop/lab-7/devices/${i.deviceId}/commands`,
+        qos: 1,
+        contentType: 'application/json',
+        messageExpiry: 60,
+        payload: {
+          commandId: i.commandId,
+          deviceId: i.deviceId,
+          command: 'interrupt',
+          parameters: { commandId: i.target },
+          issuedAt: NOW,
+          deadline: NOW + 60_000,
+        },
+      })),
+    );
+    // Each experiment was probed up to its first command never dispatched, with consistent reads.
+    const reads = db.commandCalls(GetCommand).map((c) => c.args[0].input);
+    expect(reads.filter((r) => String(r.Key?.pk).startsWith('CMD#')).map((r) => r.Key?.pk)).toEqual(
+      expect.arrayContaining([
+        'CMD#colour-1-e0005/read/3',
+        'CMD#colour-1-e0006/mix/2',
+        'CMD#colour-1-e0006/read/1',
+      ]),
+    );
+    expect(reads.every((r) => r.ConsistentRead === true)).toBe(true);
+    expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(2);
+  });
+
+  it('sends no interrupt for an action that does not stop experiments', async () => {
+    running();
+    db.on(UpdateCommand).resolves({ Attributes: { eventSeq: 3 } });
+    db.on(GetCommand).resolves({});
+    expect((await act({ action: 'pause' })).body).not.toHaveProperty('interrupted');
+    expect(iot.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
   });
 
   it('wakes a paused campaign: takes the parked token, consumes the events up to RESUME, answers the wait', async () => {
@@ -366,20 +462,30 @@ describe('campaign-api: operator actions', () => {
     sfn
       .on(ListExecutionsCommand)
       .resolvesOnce({
-        executions: [execution('colour-1-e0001'), execution('colour-10-e0001')],
+        executions: [execution('colour-1-e0001-m5d4rurf'), execution('colour-10-e0001-m5d4rurf')],
         nextToken: 'n',
       })
-      .resolvesOnce({ executions: [execution('colour-1-e0002'), execution('colour-1-e0003-x')] });
+      .resolvesOnce({
+        // Another campaign whose id starts the same, and a name of another form, are not this campaign's.
+        executions: [
+          execution('colour-1-e0002-m5d4rurf'),
+          execution('colour-1-2-e0001-m5d4rurf'),
+          execution('colour-1-e0003'),
+        ],
+      });
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date(NOW) });
     expect(await act({ action: 'abort', why: 'wrong plate' })).toMatchObject({
-      body: { event: { type: 'ABORT', seq: 9 }, stopped: ['colour-1-e0001', 'colour-1-e0002'] },
+      body: {
+        event: { type: 'ABORT', seq: 9 },
+        stopped: ['colour-1-e0001-m5d4rurf', 'colour-1-e0002-m5d4rurf'],
+      },
     });
     expect(sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input)).toEqual([
       { stateMachineArn: EXPERIMENT_SM, statusFilter: 'RUNNING', maxResults: 1000 },
       { stateMachineArn: EXPERIMENT_SM, statusFilter: 'RUNNING', maxResults: 1000, nextToken: 'n' },
     ]);
     expect(sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input)).toEqual(
-      ['colour-1-e0001', 'colour-1-e0002'].map((name) => ({
+      ['colour-1-e0001-m5d4rurf', 'colour-1-e0002-m5d4rurf'].map((name) => ({
         executionArn: `arn:aws:states:eu-west-1:123456789012:execution:Labloop-experiment:${name}`,
         error: 'CampaignAborted',
         cause: 'campaign colour-1 was aborted by operator:ana',

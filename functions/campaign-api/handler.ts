@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
@@ -20,6 +21,7 @@ const o = observability('campaign-api');
 const deps = {
   db: DynamoDBDocumentClient.from(o.tracer.captureAWSv3Client(new DynamoDBClient({}))),
   sfn: o.tracer.captureAWSv3Client(new SFNClient({})),
+  iot: o.tracer.captureAWSv3Client(new IoTDataPlaneClient({})),
   table: config.TABLE_NAME,
   labId: config.LAB_ID,
   campaignStateMachineArn: config.CAMPAIGN_STATE_MACHINE_ARN,

@@ -5,12 +5,15 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+// A pure leaf, not workflows/asl/index.ts (ADR 0006).
+import { experimentExecutionPattern, experimentIdOf } from '../../workflows/asl/execution-names.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { actorOf, type Principal, requireRole } from '../shared/http-api.ts';
 import { consumeEvents, type OperatorEvent, queuedEvents } from '../shared/operator-events.ts';
 import { parseMini } from '../shared/parse.ts';
 import { sendSuccess } from '../shared/settle.ts';
 import { keys } from '../shared/table.ts';
+import { interruptCommands, type SentInterrupt } from './interrupt.ts';
 import { ACTION_EVENTS, CampaignActionRequestSchema } from './schemas.ts';
 import { type CampaignApiDeps, executionArnOf } from './start.ts';
 
@@ -125,8 +128,9 @@ const INTERRUPTIONS: Record<string, { error: string; verb: string }> = {
 };
 
 /**
- * Stops the campaign's running experiment executions (named `<campaignId>-e<n>`), as abort and pause-now cancel
- * the running experiments locally: the batch's Map then ends, and the campaign machine reads the queued event.
+ * Stops the campaign's running experiment executions (named `<campaignId>-e<n>-<run>`, `execution-names.ts`), as
+ * abort and pause-now cancel the running experiments locally: the batch's Map then ends, and the campaign machine
+ * reads the queued event. Returns the stopped executions' names.
  */
 export async function stopExperiments(
   campaignId: string,
@@ -134,8 +138,7 @@ export async function stopExperiments(
   who: string,
   deps: CampaignApiDeps,
 ): Promise<string[]> {
-  // Campaign ids are slugs (letters, digits, -): nothing in them is special in a pattern.
-  const mine = new RegExp(`^${campaignId}-e\\d+$`);
+  const mine = experimentExecutionPattern(campaignId);
   const stopped: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -201,12 +204,15 @@ export interface ActionResult {
   delivered: boolean;
   /** Experiment executions an abort or pause-now stopped. */
   stopped?: string[];
+  /** Interrupts an abort or pause-now sent to devices: one per command of a stopped experiment still in flight. */
+  interrupted?: SentInterrupt[];
 }
 
 /**
  * An operator action on a running campaign: role check, then the event is queued where operator-inbox and
  * operator-await read it, a parked wait that accepts it is answered, and abort and pause-now stop the running
- * experiments (the campaign reads their event as soon as the batch's Map ends).
+ * experiments (the campaign reads their event as soon as the batch's Map ends) and interrupt their commands still
+ * in flight at the devices (ADR 0011).
  * Events the campaign's state does not accept when it reads them are dropped, as XState drops them.
  */
 export async function actOnCampaign(
@@ -238,6 +244,14 @@ export async function actOnCampaign(
   const woke = await wakeWaiting(campaignId, deps);
   const interruption = INTERRUPTIONS[type];
   const stopped = interruption ? await stopExperiments(campaignId, interruption, who, deps) : undefined;
+  // The executions are stopped first, so none dispatches a command after the look for those in flight.
+  const interrupted = stopped
+    ? await interruptCommands(
+        campaignId,
+        [...new Set(stopped.map((name) => experimentIdOf(name) ?? name))],
+        deps,
+      )
+    : undefined;
   return {
     status: 202,
     body: {
@@ -246,6 +260,7 @@ export async function actOnCampaign(
       event: { type, seq },
       delivered: woke?.seq === seq,
       ...(stopped ? { stopped } : {}),
+      ...(interrupted ? { interrupted } : {}),
     },
   };
 }

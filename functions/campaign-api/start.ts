@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../errors.ts';
+// A pure leaf, not workflows/asl/index.ts (ADR 0006).
+import { checkExperimentExecutionNames } from '../../workflows/asl/execution-names.ts';
+import { BadRequestError, ConflictError } from '../errors.ts';
 import { actorOf, type Principal } from '../shared/http-api.ts';
 import { parseMini } from '../shared/parse.ts';
 import { keys } from '../shared/table.ts';
@@ -11,6 +14,8 @@ import { canonicalJson, type StartCampaignRequest, StartCampaignRequestSchema } 
 export interface CampaignApiDeps {
   db: DynamoDBDocumentClient;
   sfn: SFNClient;
+  /** Publishes `interrupt` commands to the devices on pause now and abort. */
+  iot: IoTDataPlaneClient;
   table: string;
   labId: string;
   /** The compiled campaign state machine (Standard). */
@@ -137,6 +142,12 @@ export async function startCampaign(
   deps: CampaignApiDeps,
 ): Promise<{ status: 200 | 201; body: ExecutionView & { created: boolean } }> {
   const request = parseMini(StartCampaignRequestSchema, body, 'start request');
+  try {
+    checkExperimentExecutionNames(request.campaignId, request.campaign.budget.experiments);
+  } catch (error) {
+    // Unreachable with today's 63-character ids: it keeps the id rule and the 80-character names together.
+    throw new BadRequestError(`campaignId: ${(error as Error).message}`, 400, { cause: error });
+  }
   const input = executionInput(request);
   const text = canonicalJson(input);
   const claimed = await claim(request, input, principal, deps);

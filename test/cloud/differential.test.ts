@@ -163,6 +163,29 @@ describe('campaign machine: XState and its ASL agree', () => {
     expect(run.asl.output).toMatchObject({ reason: 'budget', proposed: 8 });
   });
 
+  it('pauses now mid-batch and runs the same batch again on resume, as new experiment executions', async () => {
+    // The batch is planned and gated again from the store (the same proposals), and the Map starts its
+    // experiments a second time: Step Functions refuses a closed execution's name, so the names must differ.
+    const again = campaignScript(2, { during: { 'running:1': ['PAUSE_NOW'] }, whenWaiting: ['RESUME'] });
+    for (const actor of ['planBatch', 'gateBatch', 'runBatch']) {
+      const outcomes = again.actors[actor] ?? [];
+      again.actors[actor] = outcomes.slice(0, 1).concat(outcomes);
+    }
+    const run = await campaign(again);
+    expectEquivalent(run);
+    expect(run.asl.steps.map((s) => s.state).slice(0, 8)).toEqual([
+      'deciding',
+      'planning',
+      'gating',
+      'running',
+      'paused',
+      'deciding',
+      'planning',
+      'gating',
+    ]);
+    expect(run.asl.output).toMatchObject({ reason: 'budget', proposed: 8 });
+  });
+
   it('stops from a pause', async () => {
     const run = await campaign(
       campaignScript(2, { during: { 'gating:1': ['PAUSE'] }, whenWaiting: ['STOP'] }),

@@ -1,4 +1,5 @@
 import { campaignTwins } from './campaign.twins.ts';
+import { EXPERIMENT_EXECUTION_NAME } from './execution-names.ts';
 import { experimentTwins } from './experiment.twins.ts';
 import type { AslRetrier, CompileOptions } from './types.ts';
 
@@ -55,7 +56,8 @@ export const APPROVAL_POLL: AslRetrier = {
 
 /**
  * Compile options of `campaignMachine` for the cloud: the planner and gate are Lambdas, a batch is a Map of
- * experiment executions named after their experiment ids, operator events come through callback waits.
+ * experiment executions named after their experiment ids and the run of the Map (`execution-names.ts`), operator
+ * events come through callback waits.
  */
 export function campaignCompileOptions(resources: CloudResources = RESOURCE_PLACEHOLDERS): CompileOptions {
   return {
@@ -79,7 +81,8 @@ export function campaignCompileOptions(resources: CloudResources = RESOURCE_PLAC
           "parameters": $item.parameters,
           "protocol": $states.context.Execution.Input.protocol
         }`,
-        executionName: '$item.experimentId',
+        // `<experimentId>-<Map entered, ms base 36>`: a batch run again after pause now gets new executions.
+        executionName: EXPERIMENT_EXECUTION_NAME,
         stateMachineArn: resources.experimentStateMachine,
         resultVariable: 'outcomes',
       },

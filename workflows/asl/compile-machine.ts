@@ -379,7 +379,11 @@ class Compiler {
       Object.assign(state, {
         Type: 'Map',
         Items: jsonata(`(${input}).${binding.items}`),
-        ItemSelector: jsonata(`( $item := $states.context.Map.Item.Value; ${binding.itemInput} )`),
+        // The name is made here, where `$states.context.State` is the Map state's (its EnteredTime), not the child
+        // task's; the child task starts `input` under `name`.
+        ItemSelector: jsonata(
+          `( $item := $states.context.Map.Item.Value; { "input": ${binding.itemInput}, "name": ${binding.executionName} } )`,
+        ),
         MaxConcurrency: binding.maxConcurrency ?? 0,
         ItemProcessor: {
           ProcessorConfig: { Mode: 'INLINE' },
@@ -390,8 +394,8 @@ class Compiler {
               Resource: 'arn:aws:states:::states:startExecution.sync:2',
               Arguments: {
                 StateMachineArn: binding.stateMachineArn,
-                Input: '{% $states.input %}',
-                Name: jsonata(`( $item := $states.input; ${binding.executionName} )`),
+                Input: '{% $states.input.input %}',
+                Name: '{% $states.input.name %}',
               },
               Output: '{% $states.result.Output %}',
               End: true,

@@ -23,3 +23,8 @@ export class AslCompileError extends AslError {
     super(`cannot compile ${machine} state "${state}": ${construct}: ${detail}`, options);
   }
 }
+
+/** An experiment execution name past Step Functions' 80 characters: the campaign id leaves too little room. */
+export class ExecutionNameError extends AslError {
+  override name = 'ExecutionNameError';
+}

@@ -84,7 +84,12 @@ export type ActorBinding =
       items: string;
       /** JSONata: a child's input, built from `$item` (one element of `items`) and the parent's variables. */
       itemInput: string;
-      /** JSONata: a child's execution name, from `$item`; a repeated start with the same name is harmless. */
+      /**
+       * JSONata: a child's execution name, from `$item` (one element of `items`), evaluated in the Map's
+       * `ItemSelector` (`$states.context.State` is the Map state's). Step Functions refuses the name of a closed
+       * execution, so a name that must differ between runs of the Map derives from
+       * `$states.context.State.EnteredTime`; within one run a repeated start with the same name is harmless.
+       */
       executionName: string;
       stateMachineArn: string;
       /** @default 0 (no limit) */

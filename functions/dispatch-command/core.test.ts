@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../contracts/index.ts';
@@ -127,5 +127,15 @@ describe('dispatchCommand', () => {
       output: JSON.stringify({ output: { ok: true }, firmware: '3.1' }),
     });
     expect(iot.commandCalls(PublishCommand)).toHaveLength(0);
+    // Nothing was sent, so no device event will release the lease taken for it: dispatch releases it.
+    expect(db.commandCalls(UpdateCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        TableName: 'labloop',
+        Key: { pk: 'KIND#liquid-handler', sk: 'DEVICE#lh-1' },
+        UpdateExpression: 'REMOVE lease',
+        ConditionExpression: 'lease.experimentId = :e',
+        ExpressionAttributeValues: { ':e': 'c-e0001' },
+      },
+    ]);
   });
 });

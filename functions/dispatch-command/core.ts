@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 // Pure leaf modules, not the folders' index.ts: the Lambda bundle must not pull classic Zod, mqtt or xstate in
 // (ADR 0006).
@@ -49,9 +49,31 @@ export type DispatchResult =
   | { status: 'answered'; commandId: string };
 
 /**
+ * Releases the experiment's lease on the device it acquired for a command answered from the store: nothing was
+ * sent, so no device event will release it (a re-run of a finished experiment after pause now, a retried task).
+ */
+async function releaseLease(kind: string, deviceId: string, experimentId: string, deps: DispatchDeps) {
+  try {
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.table,
+        Key: keys.device(kind, deviceId),
+        UpdateExpression: 'REMOVE lease',
+        ConditionExpression: 'lease.experimentId = :e',
+        ExpressionAttributeValues: { ':e': experimentId },
+      }),
+    );
+  } catch (error) {
+    // Another experiment holds the device now: its lease is not ours to release.
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/**
  * `deviceStep` in the cloud: renders the step's parameters, checks them against the chosen device's envelope,
  * stores commandId → task token (a conditional write: a command that already has an outcome is answered from it,
- * never sent twice), and publishes the command through IoT Core with its deadline as MQTT message expiry. A
+ * never sent twice, and the device's lease is released), and publishes the command through IoT Core with its
+ * deadline as MQTT message expiry. A
  * timeout retry re-sends the same commandId with a new token; the device answers it from its journal.
  */
 export async function dispatchCommand(payload: TaskPayload, deps: DispatchDeps): Promise<DispatchResult> {
@@ -129,6 +151,7 @@ export async function dispatchCommand(payload: TaskPayload, deps: DispatchDeps):
         String((item.outcome as { code?: string })?.code ?? 'DriverError'),
         JSON.stringify(item.outcome),
       );
+    await releaseLease(input.step.device, input.deviceId, input.experimentId, deps);
     return { status: 'answered', commandId: command.commandId };
   }
   await deps.iot.send(

@@ -14,15 +14,20 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient, type PublishCommandInput } from '@aws-sdk/client-iot-data-plane';
 import {
+  type DescribeExecutionCommandInput,
+  ExecutionDoesNotExist,
+  type ExecutionStatus,
+  type ListExecutionsCommandInput,
   type SendTaskFailureCommandInput,
   type SendTaskHeartbeatCommandInput,
   type SendTaskSuccessCommandInput,
   SFNClient,
+  type StopExecutionCommandInput,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Aedes } from 'aedes';
-import { type AslExecutor, TaskTokenError } from './asl-executor.ts';
+import { type AslExecutor, ExecutionApiError, TaskTokenError } from './asl-executor.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -168,10 +173,48 @@ export interface TokenCall {
   result: 'sent' | 'TaskTimedOut';
 }
 
+/** `ListExecutions`, `StopExecution` and `DescribeExecution` answered by the executor, in the API's shapes. */
+function answerExecutionCalls(executor: AslExecutor, command: string, input: Record<string, unknown>) {
+  const dated = (e: ReturnType<AslExecutor['list']>[number]) => ({
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status as ExecutionStatus,
+    startDate: new Date(e.startDate),
+    ...(e.stopDate === undefined ? {} : { stopDate: new Date(e.stopDate) }),
+  });
+  try {
+    if (command === 'ListExecutions') {
+      const i = input as unknown as ListExecutionsCommandInput;
+      return answered({
+        executions: executor
+          .list(String(i.stateMachineArn), i.statusFilter as Parameters<AslExecutor['list']>[1])
+          .map(dated),
+      });
+    }
+    if (command === 'StopExecution') {
+      const i = input as unknown as StopExecutionCommandInput;
+      const stopped = executor.stop(String(i.executionArn), i.error, i.cause);
+      return answered({ stopDate: new Date(stopped.stopDate ?? 0) });
+    }
+    if (command === 'DescribeExecution') {
+      const { summary } = executor.describe(
+        String((input as unknown as DescribeExecutionCommandInput).executionArn),
+      );
+      return answered({ ...dated(summary), input: JSON.stringify(summary.input) });
+    }
+  } catch (error) {
+    if (error instanceof ExecutionApiError && error.name === 'ExecutionDoesNotExist')
+      throw new ExecutionDoesNotExist({ message: error.message, $metadata: {} });
+    throw error;
+  }
+  return undefined;
+}
+
 /**
- * An `SFNClient` whose task-token calls reach a local ASL executor instead of Step Functions: the functions'
- * cores send real SDK commands, and a token that is no longer waiting answers `TaskTimedOut`, as Step Functions
- * does. Every call is recorded in `calls`.
+ * An `SFNClient` whose calls reach a local ASL executor instead of Step Functions: task-token calls (a token that
+ * is no longer waiting answers `TaskTimedOut`, as Step Functions does; every one is recorded in `calls`), and
+ * `ListExecutions`, `StopExecution` and `DescribeExecution`, so the functions' cores send real SDK commands.
  */
 export function localStepFunctions(executor: () => AslExecutor): { sfn: SFNClient; calls: TokenCall[] } {
   const sfn = new SFNClient(OFFLINE);
@@ -179,7 +222,10 @@ export function localStepFunctions(executor: () => AslExecutor): { sfn: SFNClien
   sfn.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
-      const command = String(context.commandName).replace(/Command$/, '') as TokenCall['command'];
+      const name = String(context.commandName).replace(/Command$/, '');
+      const execution = answerExecutionCalls(executor(), name, input);
+      if (execution) return execution as never;
+      const command = name as TokenCall['command'];
       const act = {
         SendTaskSuccess: () => {
           const i = input as unknown as SendTaskSuccessCommandInput;

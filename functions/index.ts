@@ -2,6 +2,7 @@ export * from './campaign-api/core.ts';
 export * from './campaign-api/routes.ts';
 export type { CampaignApiDeps } from './campaign-api/start.ts';
 export * from './device-event/core.ts';
+export * from './device-status/core.ts';
 export * from './dispatch-command/core.ts';
 export * from './errors.ts';
 export * from './plan-next/core.ts';

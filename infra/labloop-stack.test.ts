@@ -97,6 +97,40 @@ describe('LabloopStack', () => {
     });
   });
 
+  it('DeviceGateway: status rule → SQS (DLQ) → device-status, which may read and write registry items only', () => {
+    const rules = Object.entries(template.findResources('AWS::IoT::TopicRule'));
+    const [[, status] = ['', undefined]] = rules.filter(([id]) => id.startsWith('GatewayStatusRule'));
+    expect(status?.Properties.TopicRulePayload).toMatchObject({
+      Sql: "SELECT encode(*, 'base64') AS payload, topic(4) AS deviceId, timestamp() AS receivedAt FROM 'labloop/lab-7/devices/+/status'",
+      Actions: [{ Sqs: { QueueUrl: { Ref: expect.stringMatching(/^GatewayStatus[0-9A-F]{8}$/) } } }],
+      ErrorAction: { Sqs: { QueueUrl: { Ref: expect.stringMatching(/^GatewayStatusDlq/) } } },
+    });
+    const queues = template.findResources('AWS::SQS::Queue');
+    const statusQueue = Object.entries(queues).find(([id]) => /^GatewayStatus[0-9A-F]{8}$/.test(id));
+    expect(statusQueue?.[1].Properties).toMatchObject({
+      RedrivePolicy: { maxReceiveCount: 5 },
+      SqsManagedSseEnabled: true,
+    });
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map(
+      (m) => m.Properties,
+    );
+    const fed = mappings.find((m) => JSON.stringify(m.EventSourceArn).includes(statusQueue?.[0] ?? '?'));
+    expect(fed).toMatchObject({
+      FunctionName: { Ref: expect.stringMatching(/^Functionsdevicestatus/) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => /devicestatusrole/i.test(JSON.stringify(p.Properties.Roles)))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>)
+      .flatMap((s) => [s.Action].flat())
+      .filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'));
+    expect(statements.filter((a) => !a.startsWith('sqs:')).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
   it('LabWorkflows: the compiled experiment and campaign machines, Standard, logged and traced, ARNs substituted', () => {
     const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map(
       (m) => m.Properties,

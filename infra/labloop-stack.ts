@@ -46,6 +46,7 @@ export class LabloopStack extends Stack {
     this.gateway = new DeviceGateway(this, 'Gateway', {
       labId: props.labId,
       deviceEvent: fn['device-event'],
+      deviceStatus: fn['device-status'],
     });
     this.workflows = new LabWorkflows(this, 'Workflows', {
       acquireDevice: fn['acquire-device'],
@@ -77,6 +78,8 @@ export class LabloopStack extends Stack {
     ] as const)
       this.data.table.grantReadWriteData(fn[name]);
     this.data.idempotencyTable.grantReadWriteData(fn['device-event']);
+    // device-status reads a device's kind and writes its registry items; nothing else in the table.
+    this.data.table.grant(fn['device-status'], 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
     for (const name of ['dispatch-command', 'device-event'] as const)
       this.workflows.grantTaskResponse(fn[name]);
     for (const name of ['operator-await', 'campaign-api'] as const)

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 export const FUNCTION_NAMES = [
   'dispatch-command',
   'device-event',
+  'device-status',
   'acquire-device',
   'evaluate-output',
   'operator-await',

@@ -45,14 +45,14 @@ function iotPolicies(template: Template): Array<[string, IotPolicyDocument]> {
 }
 
 describe('IoT policies of the synthesized device gateway', () => {
-  // The gateway alone, with a stand-in function: synthesizing it takes milliseconds, bundling the whole app does not.
+  // The gateway alone, with one stand-in function for both rules: synthesizing it takes milliseconds, bundling the whole app does not.
   const stack = new Stack(new App(), 'PolicyLint');
   const deviceEvent = new lambda.Function(stack, 'DeviceEvent', {
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
     code: lambda.Code.fromInline('exports.handler = async () => ({})'),
   });
-  new DeviceGateway(stack, 'Gateway', { labId: 'lint-lab', deviceEvent });
+  new DeviceGateway(stack, 'Gateway', { labId: 'lint-lab', deviceEvent, deviceStatus: deviceEvent });
   const template = Template.fromStack(stack);
   const text = JSON.stringify(template.toJSON());
 

@@ -14,6 +14,7 @@ import {
 } from '../../contracts/index.ts';
 import { labFilter, parseDeviceTopic } from '../../devices/index.ts';
 import { acquireDevice } from '../../functions/acquire-device/core.ts';
+import type { CampaignApiDeps } from '../../functions/campaign-api/start.ts';
 import { type DeviceEventResult, handleDeviceEvent } from '../../functions/device-event/core.ts';
 import { dispatchCommand } from '../../functions/dispatch-command/core.ts';
 import { evaluateOutput } from '../../functions/evaluate-output/core.ts';
@@ -46,6 +47,8 @@ import {
 
 const campaignAsl = compileMachine(campaignMachine, campaignCompileOptions());
 const experimentAsl = compileMachine(experimentMachine, experimentCompileOptions());
+/** The campaign state machine's ARN in the cloud-shaped lab (the experiment's is its placeholder, as the Map names it). */
+const CAMPAIGN_STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:labloop-campaign';
 
 /** Options of {@link startCloudLab}. */
 export interface CloudLabOptions {
@@ -74,6 +77,8 @@ export interface CloudLab {
   readonly clock: Clock;
   /** The Step Functions client the cores use; its task-token calls reach {@link executor}. */
   readonly sfn: SFNClient;
+  /** What campaign-api's core works with here: this lab's table, executor, broker (as IoT Core) and lab id. */
+  readonly api: CampaignApiDeps;
   /** Every `SendTask*` call the cores made, and whether the token was still waiting. */
   readonly tokenCalls: TokenCall[];
   /** Every device event fed to device-event, in order. */
@@ -144,8 +149,21 @@ export async function startCloudLab(options: CloudLabOptions): Promise<CloudLab>
       taskClock: systemClock,
       rng: createRng(options.seed),
       resources,
-      stateMachines: { [RESOURCE_PLACEHOLDERS.experimentStateMachine]: experimentAsl.definition },
+      stateMachines: {
+        [CAMPAIGN_STATE_MACHINE]: campaignAsl.definition,
+        [RESOURCE_PLACEHOLDERS.experimentStateMachine]: experimentAsl.definition,
+      },
     });
+    const api: CampaignApiDeps = {
+      db,
+      sfn,
+      iot,
+      table,
+      labId: campaign.lab,
+      campaignStateMachineArn: CAMPAIGN_STATE_MACHINE,
+      experimentStateMachineArn: RESOURCE_PLACEHOLDERS.experimentStateMachine,
+      clock,
+    };
 
     // The IoT rules: device status → registry, device events → device-event.
     const errors: Error[] = [];
@@ -252,6 +270,7 @@ export async function startCloudLab(options: CloudLabOptions): Promise<CloudLab>
       executor,
       clock,
       sfn,
+      api,
       tokenCalls,
       events,
       errors,

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CampaignInput, ScaledClock } from '../../contracts/index.ts';
+import { actOnCampaign } from '../../functions/campaign-api/operator.ts';
 import { type ExperimentItem, experimentItems } from '../../functions/shared/experiment-items.ts';
 import { sendSuccess } from '../../functions/shared/settle.ts';
 import { keys } from '../../functions/shared/table.ts';
 import { runCampaign, Store } from '../../runtime/index.ts';
+import { RESOURCE_PLACEHOLDERS } from '../../workflows/asl/index.ts';
 import { exampleCampaign } from '../support/campaigns.ts';
 import { type CloudLab, startCloudLab } from './cloud-lab.ts';
 
@@ -161,6 +163,99 @@ describe('the compiled workflows on the real function cores, dynalite, an MQTT b
       taskToken: token,
       result: 'TaskTimedOut',
     });
+  });
+
+  it('pauses now through campaign-api: in-flight commands are interrupted at their devices; on resume the batch runs as new executions, a resumable step as a new command, a spoilt one fails its experiment', async () => {
+    const { campaign } = colour('cloud-shaped-pause-now', {
+      budget: { experiments: 8 },
+      planner: { strategy: 'sobol', batch: 4 },
+      simulators: [{ kind: 'liquid-handler' }, { kind: 'plate-reader' }],
+    });
+    // 100×, as the local test: a mix (60 s) and a read (20 s) run for 600 and 200 ms of wall time.
+    cloud = await startCloudLab({ campaign, seed: campaign.seed ?? 0, timeScale: 100 });
+    const lab = cloud;
+    const id = 'colour-pause-now';
+    const alice = { name: 'alice', role: 'operator' as const };
+    const until = async (what: string, done: () => boolean) => {
+      const deadline = Date.now() + 30_000;
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    };
+    const answerOf = (target: string) => {
+      for (const { event } of lab.events)
+        if (event.type === 'result' && event.output.commandId === target) return event.output;
+      return undefined;
+    };
+    /** Pauses now as soon as a device has accepted a `<step>` command, waits for every interrupt's answer, resumes. */
+    const pauseNowDuring = async (step: string) => {
+      await until(`a ${step} to start`, () =>
+        lab.events.some((e) => e.event.type === 'accepted' && e.event.commandId.includes(`/${step}/`)),
+      );
+      const { body } = await actOnCampaign(id, { action: 'pause-now' }, alice, lab.api);
+      expect(body.stopped?.length).toBeGreaterThan(0);
+      const interrupted = body.interrupted ?? [];
+      await until('the interrupts to be answered', () => interrupted.every((i) => answerOf(i.target)));
+      await actOnCampaign(id, { action: 'resume' }, alice, lab.api);
+      return interrupted.map((i) => ({ ...i, was: String(answerOf(i.target)?.was) }));
+    };
+    const finished = cloud.run(id);
+    const first = await pauseNowDuring('mix');
+    const second = await pauseNowDuring('read');
+    const { execution, experiments } = await finished;
+    expect(cloud.errors).toEqual([]);
+    expect(execution.status).toBe('SUCCEEDED');
+
+    const mix = first.find((i) => i.target.includes('/mix/') && i.was === 'running');
+    const read = second.find((i) => i.target.includes('/read/') && i.was === 'running');
+    expect(mix, JSON.stringify(first)).toBeDefined();
+    expect(read, JSON.stringify(second)).toBeDefined();
+    if (!mix || !read) return;
+    const experimentOf = (commandId: string) => commandId.split('/')[0] as string;
+    const byId = new Map(experiments.map((e) => [e.experimentId, e]));
+    // Every mix stopped half-way spoilt its well: those experiments failed, the others succeeded.
+    const spoilt = [...first, ...second].filter((i) => i.target.includes('/mix/') && i.was === 'running');
+    const failed = experiments.filter((e) => e.status === 'failed');
+    expect(failed.map((e) => e.experimentId).sort()).toEqual(
+      spoilt.map((i) => experimentOf(i.target)).sort(),
+    );
+    expect(execution.output).toMatchObject({
+      reason: 'budget',
+      proposed: 8,
+      failed: failed.length,
+      succeeded: 8 - failed.length,
+    });
+    expect(byId.get(experimentOf(mix.target))).toMatchObject({
+      status: 'failed',
+      error: { code: 'Interrupted', step: 'mix' },
+    });
+
+    // No physical action was repeated, and the spoilt well was never mixed again.
+    const begun = cloud.lab.devices
+      .flatMap((d) => d.journal.entries())
+      .filter((e) => e.type === 'begin' && !e.commandId.startsWith('interrupt/'));
+    expect(new Set(begun.map((e) => e.commandId)).size).toBe(begun.length);
+    expect(begun.filter((e) => e.commandId.startsWith(`${experimentOf(mix.target)}/`))).toHaveLength(1);
+    // The read started again as a new command; the mix before it was not repeated.
+    const reread = byId.get(experimentOf(read.target));
+    expect(reread?.status).toBe('succeeded');
+    expect(reread?.devices).toContainEqual(
+      expect.objectContaining({ step: 'read', commandId: read.target.replace(/\/1$/, '/2') }),
+    );
+    expect(begun.filter((e) => e.commandId.startsWith(`${experimentOf(read.target)}/mix/`))).toHaveLength(1);
+    const { db, table } = cloud.dynamo;
+    const interruptedRead = await db.send(
+      new GetCommand({ TableName: table, Key: keys.command(read.target) }),
+    );
+    expect(interruptedRead.Item).toMatchObject({ status: 'fault', outcome: { code: 'Interrupted' } });
+    // Each run of a batch started its experiments under new names: three runs of the first batch's experiments.
+    const runs = cloud.executor.list(RESOURCE_PLACEHOLDERS.experimentStateMachine);
+    expect(new Set(runs.map((r) => r.name)).size).toBe(runs.length);
+    expect(runs.filter((r) => r.status === 'ABORTED').length).toBeGreaterThan(0);
+    console.log(
+      `cloud pause now: ${first.length + second.length} interrupts, ${failed.length} experiment(s) spoilt, ${runs.length} experiment executions, ${begun.length} actions, 0 repeated`,
+    );
   });
 
   it('parks proposals outside the approval limits until an operator approves or rejects them, or time runs out', async () => {

@@ -193,6 +193,8 @@ describe('LabloopStack', () => {
       'iot:UpdateCertificate',
     ]);
     expect(actions(/campaignapirole/i)).toEqual([
+      // interrupt on pause now and abort, on the lab's command topics only
+      'iot:Publish',
       'states:DescribeExecution',
       'states:ListExecutions',
       'states:ListExecutions',

@@ -84,14 +84,16 @@ export class LabloopStack extends Stack {
       this.workflows.grantTaskResponse(fn[name]);
     for (const name of ['operator-await', 'campaign-api'] as const)
       this.workflows.grantCampaignTaskResponse(fn[name]);
-    this.grantDispatch(props.labId);
+    // dispatch-command sends commands; campaign-api sends `interrupt` on pause now and abort.
+    for (const name of ['dispatch-command', 'campaign-api'] as const)
+      this.grantPublishCommands(name, props.labId);
     this.grantCampaignApi();
     this.grantRegisterDevice();
     this.outputs(props.labId);
   }
 
-  private grantDispatch(labId: string): void {
-    const fn = this.functions.fn['dispatch-command'];
+  private grantPublishCommands(name: 'dispatch-command' | 'campaign-api', labId: string): void {
+    const fn = this.functions.fn[name];
     const commands = `arn:${this.partition}:iot:${this.region}:${this.account}:topic/labloop/${labId}/devices/*/commands`;
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:Publish'], resources: [commands] }));
     Validations.of(fn.role as iam.IRole).acknowledge({

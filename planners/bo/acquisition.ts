@@ -72,6 +72,22 @@ export function createAcquisition(gp: GaussianProcess, options: AcquisitionOptio
   };
 }
 
+/**
+ * `acquisition` (a log-scale one) plus log P(every outcome constraint holds), with the gradient: constrained
+ * expected (hypervolume) improvement.
+ */
+export function withFeasibility(
+  acquisition: AcquisitionFunction,
+  feasibility: readonly FeasibilityModel[],
+): AcquisitionFunction {
+  if (feasibility.length === 0) return acquisition;
+  return (x, gradient) => {
+    let value = acquisition(x, gradient);
+    for (const model of feasibility) value += logFeasibility(model, x, gradient);
+    return value;
+  };
+}
+
 /** log P(g(x) ≥ threshold) under the constraint's GP, adding its gradient into `gradient`. */
 function logFeasibility(model: FeasibilityModel, x: Float64Array, gradient?: Float64Array): number {
   const dim = model.gp.dim;

@@ -137,19 +137,19 @@ describe('bo planner', () => {
     expect(best).toBeGreaterThan(-1e-3);
   });
 
-  it('handles several objectives with ParEGO scalarisation', async () => {
+  it('handles three or more objectives with ParEGO scalarisation', async () => {
     const planner = bo({
       objectives: [
         { name: 'f', goal: 'minimise' },
         { name: 'g', goal: 'maximise' },
+        { name: 'h', goal: 'minimise' },
       ],
     });
     for (let i = 0; i < 8; i++) {
       const [p] = await planner.ask(1);
       if (!p) throw new Error('no proposal');
-      planner.tell([
-        { parameters: p.parameters, values: { f: bowl(p.parameters), g: p.parameters.x as number } },
-      ]);
+      const values = { f: bowl(p.parameters), g: p.parameters.x as number, h: p.parameters.y as number };
+      planner.tell([{ parameters: p.parameters, values }]);
     }
     const [p] = await planner.ask(1);
     expect(pointError(square, p?.parameters ?? {})).toBeUndefined();

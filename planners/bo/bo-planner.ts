@@ -26,6 +26,8 @@ import {
 } from './acquisition.ts';
 import { createFeatureSpace, type FeatureSpace, type UnitBox } from './features.ts';
 import { GaussianProcess } from './gp.ts';
+import { nondominated } from './hypervolume-improvement.ts';
+import { proposeByHypervolume } from './multi-objective.ts';
 import { optimiseAcquisition } from './optimise-acquisition.ts';
 import { warpOutcomes } from './outcome.ts';
 import {
@@ -46,6 +48,8 @@ export const BoPlannerStateSchema = PlannerStateBaseSchema.extend({
   theta: z.array(z.number()).nullable(),
   /** The trust region, for spaces of 10 or more parameters; null otherwise. */
   trustRegion: TrustRegionStateSchema.nullable().default(null),
+  /** Two objectives: each objective's GP hyperparameters, the warm starts of the next fits. */
+  objectiveThetas: z.array(z.array(z.number()).nullable()).default([]),
 });
 export type BoPlannerState = z.infer<typeof BoPlannerStateSchema>;
 
@@ -77,8 +81,9 @@ export function boSettings(spec: PlannerSpec): BoSettings {
 
 /**
  * Turns observations into one number to maximise. One objective: its value, negated when minimised.
- * Several: ParEGO (Knowles 2006), an augmented Chebyshev scalarisation of the objectives normalised to [0, 1]
- * with `weights` drawn afresh for each batch, so successive batches aim at different parts of the Pareto front.
+ * Three or more (two go to {@link proposeByHypervolume}): ParEGO (Knowles 2006), an augmented Chebyshev
+ * scalarisation of the objectives normalised to [0, 1] with `weights` drawn afresh for each proposal, so
+ * successive proposals aim at different parts of the Pareto front.
  */
 export function scalarise(
   observations: readonly Observation[],
@@ -115,9 +120,10 @@ function simplexWeights(rng: Rng, count: number): number[] {
 /**
  * Bayesian optimisation: `initial` scrambled Sobol points, then a GP surrogate (ARD Matérn-5/2, MAP
  * hyperparameters) and LogEI or UCB maximised over the mixed space, inside a TuRBO trust region from 10
- * parameters on. A batch, and any pending points, are handled
- * by the Kriging believer: each chosen or pending point is added to the model as if it returned the posterior
- * mean, which shrinks the uncertainty there and pushes the next point elsewhere.
+ * parameters on. Two objectives: expected hypervolume improvement on one GP per objective; three or more:
+ * LogEI on a ParEGO scalarisation. A batch, and any pending points, are handled by the Kriging believer: each
+ * chosen or pending point is added to the model as if it returned the posterior mean, which shrinks the
+ * uncertainty there and pushes the next point elsewhere.
  */
 export class BoPlanner implements Planner {
   readonly strategy = 'bo';
@@ -126,6 +132,7 @@ export class BoPlanner implements Planner {
   private readonly sobol: SobolSequence;
   private readonly rng: Rng;
   private theta: number[] | null;
+  private readonly objectiveThetas: (number[] | null)[];
   private trustRegion: TrustRegionState | null;
   private readonly told: Observation[];
   private readonly decode: (unit: ArrayLike<number>) => ParameterValues;
@@ -144,6 +151,7 @@ export class BoPlanner implements Planner {
       ? SobolSequence.restore(saved.sobol)
       : SobolSequence.create(spec.space.length, { rng: createRng(spec.seed ^ 0x5bd1e995) });
     this.theta = saved?.theta ? [...saved.theta] : null;
+    this.objectiveThetas = (saved?.objectiveThetas ?? []).map((t) => (t ? [...t] : null));
     this.trustRegion =
       spec.space.length >= TRUST_REGION_MIN_DIMENSION ? (saved?.trustRegion ?? initialTrustRegion()) : null;
     this.told = saved ? saved.observations.map((o) => ({ ...o })) : [];
@@ -166,12 +174,12 @@ export class BoPlanner implements Planner {
     if (proposals.length === count) return proposals;
 
     const inputs = this.told.map((o) => this.features.fromUnit(encoding.encode(o.parameters)));
-    const { scalar, y, fitted } = this.fitScalarised(
-      inputs,
-      // Early fits, cheap and easily trapped by a handful of points, and every tenth fit after them, look
-      // beyond the warm start for a better optimum of the hyperparameters.
-      this.told.length < 40 || this.told.length % 10 === 0,
-    );
+    // Early fits, cheap and easily trapped by a handful of points, and every tenth fit after them, look
+    // beyond the warm start for a better optimum of the hyperparameters.
+    const restarts = this.told.length < 40 || this.told.length % 10 === 0;
+    if (this.spec.objectives.length === 2)
+      return this.askHypervolume(count, pending, proposals, inputs, restarts);
+    const { scalar, y, fitted } = this.fitScalarised(inputs, restarts);
     const outcomes = outcomeConstraints(this.spec.constraints);
     const feasible = this.told.map((o) => isFeasible(o.values, outcomes));
     const isFeasibleAt = (a: number) => feasible[a] === true;
@@ -205,8 +213,8 @@ export class BoPlanner implements Planner {
         ),
       );
     believeAll();
-    // Several objectives: each proposal of a batch gets its own ParEGO weights (as qParEGO does), so one batch
-    // spreads along the Pareto front instead of crowding one part of it.
+    // Three or more objectives: each proposal of a batch gets its own ParEGO weights (as qParEGO does), so one
+    // batch spreads along the Pareto front instead of crowding one part of it.
     const multiObjective = this.spec.objectives.length > 1;
     const firstModelled = proposals.length;
 
@@ -247,6 +255,58 @@ export class BoPlanner implements Planner {
         parameters: this.constraintMap.active ? this.constraintMap.project(parameters) : parameters,
       });
       if (proposals.length < count && !multiObjective) believe([optimum.features]);
+    }
+    return proposals;
+  }
+
+  /**
+   * Two objectives: a batch by expected hypervolume improvement ({@link proposeByHypervolume}), searched around
+   * up to three observations of the Pareto front (its two ends and its middle).
+   */
+  private askHypervolume(
+    count: number,
+    pending: readonly ParameterValues[],
+    proposals: Proposal[],
+    inputs: Float64Array[],
+    restarts: boolean,
+  ): Proposal[] {
+    const { encoding } = this.features;
+    const objectives = this.spec.objectives as [Objective, Objective];
+    const values = objectives.map((o) =>
+      this.told.map((obs) => (o.goal === 'minimise' ? -1 : 1) * (obs.values[o.name] as number)),
+    ) as [number[], number[]];
+    const outcomes = outcomeConstraints(this.spec.constraints);
+    const feasible = this.told.map((o) => isFeasible(o.values, outcomes));
+    const onFront = nondominated(values[0].map((v, a) => [v, values[1][a] as number, a]));
+    const around = [0, Math.floor(onFront.length / 2), onFront.length - 1]
+      .filter((i, k, all) => i >= 0 && all.indexOf(i) === k)
+      .map((i) =>
+        encoding.encode((this.told[(onFront[i] as number[])[2] as number] as Observation).parameters),
+      );
+    const chosen = proposeByHypervolume({
+      inputs,
+      values,
+      feasible,
+      feasibility: this.feasibilityModels(inputs),
+      pending: [...pending, ...proposals.map((p) => p.parameters)].map((v) =>
+        this.features.fromUnit(encoding.encode(v)),
+      ),
+      count: count - proposals.length,
+      rng: this.rng,
+      thetas: this.objectiveThetas,
+      restarts,
+      search: (acquisition) =>
+        optimiseAcquisition(acquisition, this.features, {
+          rng: this.rng,
+          around,
+          ...(this.constraintMap.active ? { repair: (u: Float64Array) => this.repair(u) } : {}),
+        }).features,
+    });
+    for (const x of chosen) {
+      const parameters = encoding.decode(this.features.toUnit(x));
+      proposals.push({
+        parameters: this.constraintMap.active ? this.constraintMap.project(parameters) : parameters,
+      });
     }
     return proposals;
   }
@@ -312,6 +372,7 @@ export class BoPlanner implements Planner {
       rng: [...this.rng.state()],
       theta: this.theta ? [...this.theta] : null,
       trustRegion: this.trustRegion ? { ...this.trustRegion } : null,
+      objectiveThetas: this.objectiveThetas.map((t) => (t ? [...t] : null)),
       observations: [...this.told],
     };
   }

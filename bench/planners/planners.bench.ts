@@ -7,6 +7,7 @@
  *   npm run bench:planners                      # quick: 3 seeds, no Ackley (a few minutes)
  *   npm run bench:planners -- --full            # 20 seeds, every problem (hours: see docs/benchmarks.md)
  *   npm run bench:planners -- --seeds 10 --problems branin,hartmann6 --strategies bo
+ *   npm run bench:planners -- --problems ackley20 --strategies bo --seeds 5 --first-seed 5   # seeds 5–9
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     full: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     seeds: { type: 'string' },
+    'first-seed': { type: 'string', default: '0' },
     strategies: { type: 'string', default: 'bo,sobol,random' },
     problems: { type: 'string' },
     timing: { type: 'string' },
@@ -38,6 +40,8 @@ const { values: args } = parseArgs({
 });
 const full = args.full === true;
 const seeds = Number(args.seeds ?? (full ? 20 : 3));
+// Seeds firstSeed … firstSeed + seeds − 1: long problems can be split across processes and merged by seed.
+const firstSeed = Number(args['first-seed']);
 type Strategy = 'bo' | 'sobol' | 'random';
 const strategies = (args.strategies ?? '').split(',') as Strategy[];
 const suite = problems();
@@ -109,7 +113,8 @@ for (const problem of chosen) {
   const series = [];
   for (const strategy of strategies) {
     const runs: Array<{ progress: number[]; msPerProposal: number }> = [];
-    for (let seed = 0; seed < seeds; seed++) runs.push(await run(problem, strategy, seed));
+    for (let seed = firstSeed; seed < firstSeed + seeds; seed++)
+      runs.push(await run(problem, strategy, seed));
     const curve = Array.from({ length: problem.budget }, (_, i) =>
       summary(runs.map((r) => r.progress[i] as number)),
     );
@@ -153,6 +158,7 @@ for (const problem of chosen) {
     budget: problem.budget,
     batch: problem.batch,
     seeds,
+    firstSeed,
     target: problem.target,
     strategies: perStrategy,
     seconds: (performance.now() - t0) / 1000,
@@ -232,5 +238,5 @@ console.log(
 
 mkdirSync(args.out ?? 'bench-results', { recursive: true });
 const file = `${args.out}/planners-${new Date(systemClock.now()).toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, `${JSON.stringify({ full, seeds, strategies, seconds, results }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ full, seeds, firstSeed, strategies, seconds, results }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);

@@ -16,6 +16,7 @@ import {
   type DeviceStepOutput,
   type ExperimentResult,
   experimentMachine,
+  proposalsFrom,
   type Rejection,
   renderStepInput,
   StepFaultError,
@@ -283,17 +284,14 @@ export function campaignActors(deps: CampaignDeps) {
       if (existing.length > 0) return existing;
       const pending = store.pendingParameters(campaignId);
       const drafts = await planner.ask(input.count, pending);
-      const first = store.proposalCount(campaignId);
       const now = clock.now();
-      const proposals: ExperimentProposal[] = drafts.map((draft, i) => ({
-        experimentId: `${campaignId}-e${String(first + i).padStart(4, '0')}`,
+      const proposals = proposalsFrom(drafts, {
         campaignId,
-        index: first + i,
-        batch: input.batchIndex,
-        parameters: draft.parameters,
+        first: store.proposalCount(campaignId),
+        index: input.batchIndex,
         strategy: planner.strategy,
-        proposedAt: now,
-      }));
+        at: now,
+      });
       store.saveProposals(proposals, planner.toJSON());
       runDir.append(
         {

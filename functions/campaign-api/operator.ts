@@ -4,12 +4,12 @@ import {
   ListExecutionsCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 // A pure leaf, not workflows/asl/index.ts (ADR 0006).
 import { experimentExecutionPattern, experimentIdOf } from '../../workflows/asl/execution-names.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { actorOf, type Principal, requireRole } from '../shared/http-api.ts';
-import { consumeEvents, type OperatorEvent, queuedEvents } from '../shared/operator-events.ts';
+import { claimWait, consumeEvents, type OperatorEvent, queuedEvents } from '../shared/operator-events.ts';
 import { parseMini } from '../shared/parse.ts';
 import { sendSuccess } from '../shared/settle.ts';
 import { keys } from '../shared/table.ts';
@@ -91,20 +91,8 @@ export async function wakeWaiting(
   const token = String(wait.taskToken);
   const accepted = (queued: OperatorEvent[]) => queued.findIndex((e) => accepts.includes(e.type));
   if (accepted(await queuedEvents(deps.db, deps.table, campaignId)) < 0) return undefined;
-  try {
-    await deps.db.send(
-      new DeleteCommand({
-        TableName: deps.table,
-        Key: key,
-        ConditionExpression: 'taskToken = :t',
-        ExpressionAttributeValues: { ':t': token },
-      }),
-    );
-  } catch (error) {
-    // operator-await took the token back and answers from the queue itself.
-    if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
-    throw error;
-  }
+  // operator-await may have taken the token back: it answers from the queue itself then.
+  if (!(await claimWait(deps.db, deps.table, campaignId, token))) return undefined;
   const queued = await queuedEvents(deps.db, deps.table, campaignId);
   const index = accepted(queued);
   if (index < 0) {

@@ -1,8 +1,8 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TaskFaultError } from '../errors.ts';
 import { InboxInputSchema } from '../operator-inbox/core.ts';
-import { consumeEvents, type OperatorEvent, queuedEvents } from '../shared/operator-events.ts';
+import { claimWait, consumeEvents, type OperatorEvent, queuedEvents } from '../shared/operator-events.ts';
 import { parseMini } from '../shared/parse.ts';
 import { sendSuccess } from '../shared/settle.ts';
 import { keys } from '../shared/table.ts';
@@ -65,20 +65,9 @@ export async function awaitOperator(payload: TaskPayload, deps: AwaitDeps): Prom
   );
   const queued = await queuedEvents(deps.db, deps.table, payload.context.campaignId);
   if (!queued.some((e) => accepts.includes(e.type))) return { status: 'waiting' };
-  try {
-    await deps.db.send(
-      new DeleteCommand({
-        TableName: deps.table,
-        Key: key,
-        ConditionExpression: 'taskToken = :t',
-        ExpressionAttributeValues: { ':t': token },
-      }),
-    );
-  } catch (error) {
-    // campaign-api took the token first and answers the wait itself.
-    if ((error as Error).name === 'ConditionalCheckFailedException') return { status: 'waiting' };
-    throw error;
-  }
+  // campaign-api may have taken the token first: it answers the wait itself then.
+  if (!(await claimWait(deps.db, deps.table, payload.context.campaignId, token)))
+    return { status: 'waiting' };
   const second = await answerFromQueue(payload, accepts, token, deps);
   if (second) return { status: 'answered', event: second.type };
   await deps.db.send(

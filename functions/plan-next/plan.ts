@@ -11,6 +11,7 @@ import type { ExperimentProposal } from '../../contracts/experiment.ts';
 // unless a campaign asks for them.
 import { createPlanner, restorePlanner } from '../../planners/create-planner.ts';
 import type { Planner, PlannerState } from '../../planners/planner.ts';
+import { proposalsFrom } from '../../workflows/protocol.ts';
 import { type CampaignSpec, campaignSpecOf } from '../shared/campaign-spec.ts';
 import { experimentItems } from '../shared/experiment-items.ts';
 import { parseMini } from '../shared/parse.ts';
@@ -132,15 +133,13 @@ export async function planBatch(payload: TaskPayload, deps: PlanNextDeps): Promi
   const drafts = await planner.ask(input.count, pending);
   const first = stored?.nextIndex ?? 0;
   const now = deps.clock.now();
-  const proposals: ExperimentProposal[] = drafts.map((draft, i) => ({
-    experimentId: `${campaignId}-e${String(first + i).padStart(4, '0')}`,
+  const proposals = proposalsFrom(drafts, {
     campaignId,
-    index: first + i,
-    batch: input.batchIndex,
-    parameters: draft.parameters,
+    first,
+    index: input.batchIndex,
     strategy: planner.strategy,
-    proposedAt: now,
-  }));
+    at: now,
+  });
   try {
     await deps.db.send(
       new TransactWriteCommand({

@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { keys } from './table.ts';
 
 /**
@@ -11,6 +16,32 @@ export interface OperatorEvent {
   by?: string;
   why?: string;
   experimentId?: string;
+}
+
+/**
+ * Takes a parked operator wait: deletes the campaign's `WAIT` item if it still holds `token`. False when the other
+ * side (operator-await or campaign-api) took it first and answers the wait itself.
+ */
+export async function claimWait(
+  db: DynamoDBDocumentClient,
+  table: string,
+  campaignId: string,
+  token: string,
+): Promise<boolean> {
+  try {
+    await db.send(
+      new DeleteCommand({
+        TableName: table,
+        Key: keys.operatorWait(campaignId),
+        ConditionExpression: 'taskToken = :t',
+        ExpressionAttributeValues: { ':t': token },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
 }
 
 /** Every queued operator event of a campaign, oldest first. */

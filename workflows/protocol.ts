@@ -3,7 +3,6 @@
 import type { ProtocolStep } from '../contracts/campaign.ts';
 import type { ObjectiveValues, ParameterValues } from '../contracts/design-space.ts';
 import type { Fault } from '../contracts/device.ts';
-import type { ExperimentProposal } from '../contracts/experiment.ts';
 import { FaultCodes } from '../contracts/fault-codes.ts';
 import { evaluate } from './expressions.ts';
 
@@ -14,25 +13,6 @@ export interface ExperimentScope {
   proposal: ParameterValues;
   experiment: { id: string; index: number; plate: string; well: string };
   steps: Record<string, Record<string, unknown>>;
-}
-
-/**
- * Numbers a planner's drafts as the campaign's next experiments: ids `<campaignId>-e0007`, indexes from `first`.
- * The local runtime and the cloud's plan-next both use it, so a campaign gets the same ids on either.
- */
-export function proposalsFrom(
-  drafts: ReadonlyArray<{ parameters: ParameterValues }>,
-  batch: { campaignId: string; first: number; index: number; strategy: string; at: number },
-): ExperimentProposal[] {
-  return drafts.map((draft, i) => ({
-    experimentId: `${batch.campaignId}-e${String(batch.first + i).padStart(4, '0')}`,
-    campaignId: batch.campaignId,
-    index: batch.first + i,
-    batch: batch.index,
-    parameters: draft.parameters,
-    strategy: batch.strategy,
-    proposedAt: batch.at,
-  }));
 }
 
 /** A step failure as data, thrown by `deviceStep` implementations so the machine can decide on retries. */

@@ -11,7 +11,7 @@ import type { ExperimentProposal } from '../../contracts/experiment.ts';
 // unless a campaign asks for them.
 import { createPlanner, restorePlanner } from '../../planners/create-planner.ts';
 import type { Planner, PlannerState } from '../../planners/planner.ts';
-import { proposalsFrom } from '../../workflows/protocol.ts';
+import { proposalsFrom } from '../../workflows/proposals.ts';
 import { type CampaignSpec, campaignSpecOf } from '../shared/campaign-spec.ts';
 import { experimentItems } from '../shared/experiment-items.ts';
 import { parseMini } from '../shared/parse.ts';

@@ -79,6 +79,13 @@ describe('GaussianProcess', () => {
       const numeric = (f(up, scratch) - f(down, scratch)) / (2 * h);
       expect(grad[j]).toBeCloseTo(numeric, 4);
     }
+    // The value alone, then the gradient at the same θ from the factor it left: the same numbers.
+    const fresh = negLogPosterior(x, 15, 3, ys);
+    const valueOnly = fresh(theta);
+    const again = new Float64Array(5);
+    expect(fresh(theta, again)).toBe(valueOnly);
+    expect(f(theta, new Float64Array(5))).toBe(valueOnly);
+    expect([...again]).toEqual([...grad]);
     const gp = GaussianProcess.fit(data, ys, { rng, fixed: true, warmStart: theta });
     const point = [0.3, 0.6, 0.2];
     const dm = new Float64Array(3);

@@ -223,6 +223,7 @@ export class GaussianProcess {
           // The warm start sits near the optimum: a long first step would only be backtracked.
           const result = minimiseBox(probeObjective, start, {
             ...settings,
+            value: (theta) => probeObjective(theta),
             maxIterations: probe,
             ...(warm && start === starts[0] ? { firstStep: 0.02 } : {}),
           });
@@ -232,6 +233,7 @@ export class GaussianProcess {
         if (!found || probe >= maxIterations) return found;
         const result = minimiseBox(objective, found.theta, {
           ...settings,
+          value: (theta) => objective(theta),
           maxIterations: maxIterations - probe,
         });
         if (!Number.isFinite(result.value)) return probeObjective === objective ? found : undefined;
@@ -394,14 +396,15 @@ function covariance(x: Float64Array, n: number, dim: number, theta: Float64Array
  * The negative log marginal likelihood plus negative log prior of standardised outcomes `ys`, as a function of
  * θ with its analytic gradient: ∂/∂θ_j = ½·tr((K⁻¹ − ααᵀ)·∂K/∂θ_j) + prior terms. Each evaluation factors K
  * once (with jitter only when it must) and takes the gradient from the same factor; the n×n buffers are
- * allocated once per fit, not per evaluation.
+ * allocated once per fit, not per evaluation. Without `gradient` it stops after the factor (the value alone,
+ * a third of the work), and a gradient asked for next at the same θ starts from that factor.
  */
 export function negLogPosterior(
   x: Float64Array,
   n: number,
   dim: number,
   ys: Float64Array,
-): (theta: Float64Array, gradient: Float64Array) => number {
+): (theta: Float64Array, gradient?: Float64Array) => number {
   // Squared coordinate differences per pair (a > b), computed once for every evaluation.
   const pairs = (n * (n - 1)) / 2;
   const diff2 = new Float64Array(pairs * dim);
@@ -417,9 +420,14 @@ export function negLogPosterior(
   const work = new Float64Array(n * n);
   const alpha = new Float64Array(n);
   const jitters = jitterSteps(1e-6);
+  // θ of the factor in the buffers, and its value: a gradient asked for at the same θ reuses them.
+  const factoredAt = new Float64Array(dim + 2).fill(Number.NaN);
+  let factoredValue = Number.NaN;
+  const priorScratch = new Float64Array(dim + 2);
 
-  return (theta, gradient) => {
-    gradient.fill(0);
+  /** Fills the kernel, its factor and α at θ; returns the value (prior included), +∞ where K is indefinite. */
+  function factorAt(theta: Float64Array): number {
+    factoredAt.set(theta);
     for (let i = 0; i < dim; i++) inv[i] = Math.exp(-2 * (theta[i] as number));
     const signal = Math.exp(theta[dim] as number);
     const noiseExtra = Math.exp(theta[dim + 1] as number);
@@ -446,11 +454,26 @@ export function negLogPosterior(
       }
     }
     // An indefinite matrix at this θ is a region the optimiser must step back from, not a failure of the fit.
-    if (!factored) return Number.POSITIVE_INFINITY;
+    if (!factored) {
+      factoredValue = Number.POSITIVE_INFINITY;
+      return factoredValue;
+    }
     solveUpperT(factor, n, solveLower(factor, n, ys, alpha), alpha);
     let value = 0.5 * n * Math.log(2 * Math.PI);
     for (let a = 0; a < n; a++)
       value += 0.5 * (ys[a] as number) * (alpha[a] as number) + Math.log(factor[a * n + a] as number);
+    factoredValue = value + negLogPrior(theta, dim, priorScratch);
+    return factoredValue;
+  }
+
+  return (theta, gradient) => {
+    let same = true;
+    for (let j = 0; j < dim + 2; j++) same &&= theta[j] === factoredAt[j];
+    const value = same ? factoredValue : factorAt(theta);
+    if (!gradient || !Number.isFinite(value)) return value;
+    gradient.fill(0);
+    const signal = Math.exp(theta[dim] as number);
+    const noiseExtra = Math.exp(theta[dim + 1] as number);
     choleskyInverse(factor, n, kinv, work, true);
     // W = K⁻¹ − ααᵀ; only its diagonal and lower triangle are needed.
     let traceW = 0;
@@ -473,6 +496,7 @@ export function negLogPosterior(
     for (let i = 0; i < dim; i++) gradient[i] = (lengthGrad[i] as number) * (inv[i] as number);
     gradient[dim] = signalGrad;
     gradient[dim + 1] = 0.5 * traceW * noiseExtra;
-    return value + negLogPrior(theta, dim, gradient);
+    negLogPrior(theta, dim, gradient);
+    return value;
   };
 }

@@ -28,6 +28,12 @@ export interface MinimiseOptions {
    * @default no limit: a unit-length step
    */
   firstStep?: number;
+  /**
+   * The objective's value alone, where that is cheaper than value and gradient (a GP likelihood, whose
+   * gradient needs K⁻¹): the line search tries steps with it and asks `f` for the gradient of the step it
+   * takes, at the same point. @default `f`
+   */
+  value?: (x: Float64Array) => number;
 }
 
 /** Where {@link minimiseBox} ended. */
@@ -147,12 +153,14 @@ export function minimiseBox(
     for (let tries = 0; tries < 40; tries++) {
       for (let i = 0; i < n; i++) xNew[i] = (x[i] as number) + t * (d[i] as number);
       project(xNew);
-      fNew = f(xNew, gNew);
+      fNew = options.value ? options.value(xNew) : f(xNew, gNew);
       evaluations++;
       let decrease = 0;
       for (let i = 0; i < n; i++) decrease += (g[i] as number) * ((xNew[i] as number) - (x[i] as number));
       if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * decrease) {
         accepted = true;
+        // The gradient only where the step is taken (the objective may reuse the value's work).
+        if (options.value) fNew = f(xNew, gNew);
         break;
       }
       // Backtrack to the minimum of the quadratic through f(x), its slope and f(x + t·d), kept within

@@ -167,11 +167,15 @@ describe('the compiled workflows on the real function cores, dynalite, an MQTT b
 
   it('pauses now through campaign-api: in-flight commands are interrupted at their devices; on resume the batch runs as new executions, a resumable step as a new command, a spoilt one fails its experiment', async () => {
     const { campaign } = colour('cloud-shaped-pause-now', {
-      budget: { experiments: 8 },
+      budget: { experiments: 4 },
       planner: { strategy: 'sobol', batch: 4 },
-      simulators: [{ kind: 'liquid-handler' }, { kind: 'plate-reader' }],
+      // At 100× a mix runs 2.4 s and a read 1.2 s of wall time: long enough for a pause now through the API
+      // (DynamoDB, ListExecutions, IoT publishes) to reach the device mid-action on a loaded CI machine.
+      simulators: [
+        { kind: 'liquid-handler', durationScale: 4 },
+        { kind: 'plate-reader', durationScale: 6 },
+      ],
     });
-    // 100×, as the local test: a mix (60 s) and a read (20 s) run for 600 and 200 ms of wall time.
     cloud = await startCloudLab({ campaign, seed: campaign.seed ?? 0, timeScale: 100 });
     const lab = cloud;
     const id = 'colour-pause-now';
@@ -222,9 +226,9 @@ describe('the compiled workflows on the real function cores, dynalite, an MQTT b
     );
     expect(execution.output).toMatchObject({
       reason: 'budget',
-      proposed: 8,
+      proposed: 4,
       failed: failed.length,
-      succeeded: 8 - failed.length,
+      succeeded: 4 - failed.length,
     });
     expect(byId.get(experimentOf(mix.target))).toMatchObject({
       status: 'failed',
@@ -256,7 +260,7 @@ describe('the compiled workflows on the real function cores, dynalite, an MQTT b
     console.log(
       `cloud pause now: ${first.length + second.length} interrupts, ${failed.length} experiment(s) spoilt, ${runs.length} experiment executions, ${begun.length} actions, 0 repeated`,
     );
-  });
+  }, 90_000);
 
   it('parks proposals outside the approval limits until an operator approves or rejects them, or time runs out', async () => {
     const { campaign } = colour('cloud-shaped-approvals', {

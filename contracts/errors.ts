@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type * as zm from 'zod/mini';
 
 /**
  * A payload that crossed a boundary did not match its schema.
@@ -33,7 +34,8 @@ function describeValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
+/** A Zod issue path as `a.b[2].c`, or `(root)`. */
+export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   return path
     .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
@@ -41,7 +43,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Turns Zod issues into `path: message (got …)` lines. */
-export function formatIssues(error: z.ZodError): string[] {
+export function formatIssues(error: Pick<z.ZodError, 'issues'>): string[] {
   return error.issues.map((issue) => {
     const got = 'input' in issue ? ` (got ${describeValue(issue.input)})` : '';
     return `${formatPath(issue.path)}: ${issue.message}${got}`;
@@ -54,8 +56,12 @@ export function formatIssues(error: z.ZodError): string[] {
  * @example
  * const command = parseWith(DeviceCommandSchema, JSON.parse(text), `command on ${topic}`);
  */
-export function parseWith<S extends z.ZodType>(schema: S, data: unknown, subject: string): z.output<S> {
+export function parseWith<S extends z.ZodType | zm.ZodMiniType>(
+  schema: S,
+  data: unknown,
+  subject: string,
+): z.output<S> {
   const parsed = schema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw new ContractError(subject, formatIssues(parsed.error), { cause: parsed.error });
-  return parsed.data;
+  return parsed.data as z.output<S>;
 }

@@ -72,6 +72,31 @@ export function constraintIssues(
   return issues;
 }
 
+/**
+ * Why a planner spec's constraints cannot apply (paths from the spec's root): {@link constraintIssues}, and
+ * outcome constraints with the `ucb` acquisition. `PlannerSpecSchema` reports these; the plan-next Lambda checks
+ * them without Zod.
+ */
+export function specIssues(spec: {
+  space: DesignSpace;
+  objectives: readonly { name: string }[];
+  constraints: readonly Constraint[];
+  planner: { strategy: string; acquisition?: string | undefined };
+}): Array<{ path: (string | number)[]; message: string }> {
+  const objectives = spec.objectives.map((o) => o.name);
+  const issues = constraintIssues(spec.space, spec.constraints, objectives).map((issue) => ({
+    path: ['constraints', ...issue.path],
+    message: issue.message,
+  }));
+  const outcome = spec.constraints.some((c) => c.type === 'outcome');
+  if (outcome && spec.planner.strategy === 'bo' && spec.planner.acquisition === 'ucb')
+    issues.push({
+      path: ['planner', 'acquisition'],
+      message: 'outcome constraints need the logei acquisition (constrained expected improvement), got ucb',
+    });
+  return issues;
+}
+
 interface Group {
   indices: number[];
   low: number[];

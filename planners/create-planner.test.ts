@@ -114,4 +114,12 @@ describe('createPlanner / restorePlanner', () => {
     );
     expect(() => restorePlanner({ ...state, strategy: 'quantum' })).toThrow(PlannerError);
   });
+
+  it("refuses a state whose strategy is not its spec's", () => {
+    const state = createPlanner(spec('sobol')).toJSON();
+    const bo = createPlanner(spec('bo')).toJSON();
+    expect(() => restorePlanner({ ...state, spec: bo.spec })).toThrow(
+      new PlannerStateError('saved state is of a sobol planner, but the spec asks for bo'),
+    );
+  });
 });

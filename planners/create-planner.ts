@@ -1,23 +1,14 @@
-import { z } from 'zod';
 import { ContractError, parseWith } from '../contracts/index.ts';
-import { BoPlanner, BoPlannerStateSchema } from './bo/bo-planner.ts';
 import { PlannerStateError } from './errors.ts';
+import { localPlanner } from './local-planners.ts';
 import { type Planner, type PlannerSpecInput, PlannerSpecSchema, type PlannerState } from './planner.ts';
-import { RandomPlanner, RandomPlannerStateSchema } from './random-planner.ts';
 import {
   createRemotePlanner,
   localSpecOf,
   type RemoteDeps,
   RemotePlannerStateSchema,
 } from './remote/index.ts';
-import { SobolPlanner, SobolPlannerStateSchema } from './sobol-planner.ts';
-
-const SavedStateSchema = z.discriminatedUnion('strategy', [
-  RandomPlannerStateSchema,
-  SobolPlannerStateSchema,
-  BoPlannerStateSchema,
-  RemotePlannerStateSchema,
-]);
+import { LocalStateSchema } from './state.ts';
 
 /**
  * Creates a planner from the `space`, `objectives` and `planner` sections of a campaign file and a seed.
@@ -36,14 +27,7 @@ export function createPlanner(spec: PlannerSpecInput, deps?: RemoteDeps): Planne
   const parsed = parseWith(PlannerSpecSchema, spec, 'planner spec');
   if (parsed.planner.remote !== undefined)
     return createRemotePlanner(parsed, createPlanner(localSpecOf(parsed)), deps);
-  switch (parsed.planner.strategy) {
-    case 'random':
-      return new RandomPlanner(parsed);
-    case 'sobol':
-      return new SobolPlanner(parsed);
-    case 'bo':
-      return new BoPlanner(parsed);
-  }
+  return localPlanner(parsed);
 }
 
 /**
@@ -51,21 +35,16 @@ export function createPlanner(spec: PlannerSpecInput, deps?: RemoteDeps): Planne
  * the saved one was. Throws a `PlannerStateError` for a state that does not parse.
  */
 export function restorePlanner(state: PlannerState, deps?: RemoteDeps): Planner {
-  let saved: z.infer<typeof SavedStateSchema>;
+  const subject = 'saved planner state';
   try {
-    saved = parseWith(SavedStateSchema, state, 'saved planner state');
+    if (state?.strategy === 'remote') {
+      const saved = parseWith(RemotePlannerStateSchema, state, subject);
+      return createRemotePlanner(saved.spec, restorePlanner(saved.local as PlannerState), deps, saved);
+    }
+    const spec = parseWith(PlannerSpecSchema, state?.spec, `${subject}: spec`);
+    return localPlanner(spec, parseWith(LocalStateSchema, state, subject));
   } catch (error) {
     if (error instanceof ContractError) throw new PlannerStateError(error.message, { cause: error });
     throw error;
-  }
-  switch (saved.strategy) {
-    case 'random':
-      return new RandomPlanner(saved.spec, saved);
-    case 'sobol':
-      return new SobolPlanner(saved.spec, saved);
-    case 'bo':
-      return new BoPlanner(saved.spec, saved);
-    case 'remote':
-      return createRemotePlanner(saved.spec, restorePlanner(saved.local as PlannerState), deps, saved);
   }
 }

@@ -1,10 +1,5 @@
-import {
-  type DesignSpace,
-  type Objective,
-  type OutcomeConstraint,
-  type ParameterValues,
-  pointError,
-} from '../contracts/index.ts';
+import { pointError } from '../contracts/design-point.ts';
+import type { DesignSpace, Objective, OutcomeConstraint, ParameterValues } from '../contracts/index.ts';
 import { outcomeConstraints } from './constraints.ts';
 import { InvalidObservationError, InvalidRequestError } from './errors.ts';
 import type { Observation, PlannerSpec } from './planner.ts';

@@ -8,7 +8,7 @@ import {
   ParameterValuesSchema,
   PlannerConfigSchema,
 } from '../contracts/index.ts';
-import { constraintIssues } from './constraints.ts';
+import { specIssues } from './constraints.ts';
 
 /**
  * What `createPlanner` takes: the design space, objectives, constraints and planner sections of a campaign
@@ -23,16 +23,7 @@ export const PlannerSpecSchema = z
     seed: z.int().nonnegative().default(0),
   })
   .superRefine((spec, ctx) => {
-    const objectives = spec.objectives.map((o) => o.name);
-    for (const issue of constraintIssues(spec.space, spec.constraints, objectives))
-      ctx.addIssue({ code: 'custom', message: issue.message, path: ['constraints', ...issue.path] });
-    const outcome = spec.constraints.findIndex((c) => c.type === 'outcome');
-    if (outcome >= 0 && spec.planner.strategy === 'bo' && spec.planner.acquisition === 'ucb')
-      ctx.addIssue({
-        code: 'custom',
-        message: 'outcome constraints need the logei acquisition (constrained expected improvement), got ucb',
-        path: ['planner', 'acquisition'],
-      });
+    for (const issue of specIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
   });
 export type PlannerSpec = z.infer<typeof PlannerSpecSchema>;
 export type PlannerSpecInput = z.input<typeof PlannerSpecSchema>;
@@ -47,15 +38,6 @@ export const ObservationSchema = z.object({
   values: ObjectiveValuesSchema,
 });
 export type Observation = z.infer<typeof ObservationSchema>;
-
-/** The saved state every planner shares: its spec and what it was told. Each strategy extends it. */
-export const PlannerStateBaseSchema = z.object({
-  spec: PlannerSpecSchema,
-  observations: z.array(ObservationSchema),
-});
-
-/** The state of a seeded random stream (`Rng.state()`), saved so a restored planner draws the same numbers. */
-export const RngStateSchema = z.tuple([z.int(), z.int(), z.int(), z.int()]);
 
 /** A planner's whole state as plain JSON: `restorePlanner(planner.toJSON())` continues where it was. */
 export interface PlannerState {

@@ -1,14 +1,7 @@
-import { z } from 'zod';
-import { createRng, type Rng } from '../contracts/index.ts';
-import { type PlannerSpec, PlannerStateBaseSchema, RngStateSchema } from './planner.ts';
+import { createRng, type Rng } from '../contracts/random.ts';
+import type { PlannerSpec } from './planner.ts';
 import { SamplingPlanner } from './sampling-planner.ts';
-
-/** The saved state of a `random` planner. */
-export const RandomPlannerStateSchema = PlannerStateBaseSchema.extend({
-  strategy: z.literal('random'),
-  rng: RngStateSchema,
-});
-export type RandomPlannerState = z.infer<typeof RandomPlannerStateSchema>;
+import type { RandomPlannerState } from './state.ts';
 
 /**
  * Proposes points uniformly at random over the unit cube (so uniformly over each continuous range, its log for

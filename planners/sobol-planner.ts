@@ -1,16 +1,9 @@
-import { z } from 'zod';
-import { createRng } from '../contracts/index.ts';
+import { createRng } from '../contracts/random.ts';
 import { PlannerStateError } from './errors.ts';
-import { type PlannerSpec, PlannerStateBaseSchema } from './planner.ts';
+import type { PlannerSpec } from './planner.ts';
 import { SamplingPlanner } from './sampling-planner.ts';
-import { SobolSequence, SobolStateSchema } from './sobol.ts';
-
-/** The saved state of a `sobol` planner: the scrambled sequence and how far it has gone. */
-export const SobolPlannerStateSchema = PlannerStateBaseSchema.extend({
-  strategy: z.literal('sobol'),
-  sobol: SobolStateSchema,
-});
-export type SobolPlannerState = z.infer<typeof SobolPlannerStateSchema>;
+import { SobolSequence } from './sobol.ts';
+import type { SobolPlannerState } from './state.ts';
 
 /**
  * Proposes the points of a scrambled Sobol sequence seeded from the spec: space-filling, so `n` points cover

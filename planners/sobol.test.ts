@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../contracts/index.ts';
-import { SOBOL_MAX_DIMENSION, SobolSequence, SobolStateSchema } from './sobol.ts';
+import { SOBOL_MAX_DIMENSION, SobolSequence } from './sobol.ts';
+import { SobolStateSchema } from './state.ts';
 
 function draw(sequence: SobolSequence, n: number): Float64Array[] {
   return Array.from({ length: n }, () => sequence.next());

@@ -1,26 +1,15 @@
-import { z } from 'zod';
 import type { Rng } from '../contracts/index.ts';
 import { UnsupportedSpecError } from './errors.ts';
 import { JOE_KUO } from './internal/joe-kuo.ts';
+import type { SobolState } from './state.ts';
 
 /** Bits of precision per coordinate (SciPy's default): points are multiples of 2^-30, at most 2^30 of them. */
 export const SOBOL_BITS = 30;
 /** The most dimensions the embedded Joe–Kuo table covers. */
 export const SOBOL_MAX_DIMENSION = JOE_KUO.length + 1;
 const SCALE = 2 ** -SOBOL_BITS;
-const MAX_POINTS = 2 ** SOBOL_BITS;
-
-/** A Sobol sequence's whole state as plain JSON: the (scrambled) direction numbers, the shift and the position. */
-export const SobolStateSchema = z.object({
-  dimension: z.int().min(1).max(SOBOL_MAX_DIMENSION),
-  /** How many points have been drawn. */
-  index: z.int().nonnegative().max(MAX_POINTS),
-  /** Direction numbers as `SOBOL_BITS`-bit integers, `dimension` rows of `SOBOL_BITS`. */
-  directions: z.array(z.array(z.int().nonnegative().lt(MAX_POINTS)).length(SOBOL_BITS)),
-  /** Digital shift per dimension; all zero when unscrambled. */
-  shift: z.array(z.int().nonnegative().lt(MAX_POINTS)),
-});
-export type SobolState = z.infer<typeof SobolStateSchema>;
+/** The most points a sequence draws (each coordinate is a multiple of 2^-SOBOL_BITS). */
+export const SOBOL_MAX_POINTS = 2 ** SOBOL_BITS;
 
 /** Direction numbers of the unscrambled sequence (Bratley–Fox recurrence over the Joe–Kuo initial values). */
 function directionNumbers(dimension: number): number[][] {
@@ -106,7 +95,7 @@ export class SobolSequence {
     const shift = new Array<number>(dimension).fill(0);
     const { rng } = options;
     if (rng) {
-      for (let d = 0; d < dimension; d++) shift[d] = Math.floor(rng.next() * MAX_POINTS);
+      for (let d = 0; d < dimension; d++) shift[d] = Math.floor(rng.next() * SOBOL_MAX_POINTS);
       scrambleDirections(directions, rng);
     }
     return new SobolSequence(directions, shift, 0);
@@ -146,7 +135,7 @@ export class SobolSequence {
 
   /** The next point of the sequence. */
   next(): Float64Array {
-    if (this.index >= MAX_POINTS)
+    if (this.index >= SOBOL_MAX_POINTS)
       throw new UnsupportedSpecError(`a Sobol sequence has at most 2^${SOBOL_BITS} points, all drawn`);
     const point = this.at(this.index);
     this.index++;

@@ -1,8 +1,9 @@
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Fault, ObjectiveValues, ParameterValues, ProtocolStep } from '../contracts/index.ts';
 import { FaultCodes } from '../contracts/index.ts';
+import { commandIdFor } from './command-id.ts';
 import { MissingActorError } from './errors.ts';
-import { commandIdFor, type ExperimentScope, evaluateOutputValues, faultOf, labwareFor } from './protocol.ts';
+import { type ExperimentScope, evaluateOutputValues, faultOf, labwareFor } from './protocol.ts';
 
 /** The input of one experiment run. */
 export interface ExperimentInput {

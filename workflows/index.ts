@@ -1,4 +1,5 @@
 export * from './campaign.machine.ts';
+export * from './command-id.ts';
 export * from './errors.ts';
 export * from './experiment.machine.ts';
 export * from './expressions.ts';

@@ -60,11 +60,6 @@ export function labwareFor(index: number): { plate: string; well: string } {
   };
 }
 
-/** The deterministic id of a step's command: the same experiment, step and attempt give the same id. */
-export function commandIdFor(experimentId: string, step: string, attempt: number): string {
-  return `${experimentId}/${step}/${attempt}`;
-}
-
 /** Turns the protocol's `output` expression into objective values; they must be finite numbers. */
 export async function evaluateOutputValues(
   expression: string,

@@ -2,10 +2,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Clock } from '../../contracts/clock.ts';
+import { parseWith } from '../../contracts/errors.ts';
 import { FaultCodes } from '../../contracts/fault-codes.ts';
 import { TaskFaultError } from '../errors.ts';
 import { devicesOfKind } from '../shared/devices.ts';
-import { parseMini } from '../shared/parse.ts';
 import { keys } from '../shared/table.ts';
 import type { TaskPayload } from '../shared/task-payload.ts';
 
@@ -34,7 +34,7 @@ export interface AcquireDeps {
  * `NoDeviceAvailable`.
  */
 export async function acquireDevice(payload: TaskPayload, deps: AcquireDeps): Promise<{ deviceId: string }> {
-  const input = parseMini(
+  const input = parseWith(
     AcquireInputSchema,
     payload.input,
     `acquireDevice input of ${payload.context.campaignId}`,

@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { systemClock } from '../../contracts/clock.ts';
+import { parseWith } from '../../contracts/errors.ts';
 import { BaseConfigSchema, parseConfig } from '../shared/config.ts';
 import { observability, shell } from '../shared/lambda-shell.ts';
-import { parseMini } from '../shared/parse.ts';
 import { TaskPayloadSchema } from '../shared/task-payload.ts';
 import { acquireDevice } from './core.ts';
 
@@ -22,5 +22,5 @@ const deps = {
 
 /** Lambda entry: the experiment's `acquireDevice` task → a leased device id, or `DeviceBusy`. */
 export const handler = shell(o, async (event: unknown) =>
-  acquireDevice(parseMini(TaskPayloadSchema, event, 'acquireDevice task payload'), deps),
+  acquireDevice(parseWith(TaskPayloadSchema, event, 'acquireDevice task payload'), deps),
 );

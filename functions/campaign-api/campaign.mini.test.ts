@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CampaignSchema } from '../../contracts/campaign.ts';
 import { ContractError, parseWith } from '../../contracts/errors.ts';
-import { parseMini } from '../shared/parse.ts';
 import { CampaignSpecSchema } from './campaign.mini.ts';
 
 const examples = ['colour-mixing', 'lattice-toughness'].map(
@@ -95,7 +94,7 @@ describe('CampaignSpecSchema (zod/mini) against CampaignSchema', () => {
     let rejected = 0;
     for (const campaign of corpus) {
       const classic = outcome(() => parseWith(CampaignSchema, campaign, 'campaign'));
-      const mini = outcome(() => parseMini(CampaignSpecSchema, campaign, 'campaign'));
+      const mini = outcome(() => parseWith(CampaignSpecSchema, campaign, 'campaign'));
       expect(mini, JSON.stringify(campaign).slice(0, 200)).toEqual(classic);
       if ('message' in classic) rejected += 1;
     }

@@ -219,6 +219,26 @@ describe('campaign-api: start', () => {
     expect(sfn.calls()).toHaveLength(0);
   });
 
+  it('refuses (400) a campaign the cloud planner cannot plan: constraints off the space, remote routes', async () => {
+    const campaign = {
+      ...colour,
+      constraints: [{ type: 'sum', parameters: ['red', 'teal'], equals: 1 }],
+      planner: {
+        ...colour.planner,
+        remote: { adapter: 'http', endpoint: 'https://planner.example.org/plan' },
+      },
+    };
+    await expect(start(ana, campaign)).rejects.toMatchObject({
+      name: 'ContractError',
+      issues: [
+        'campaign.constraints[0].parameters[1]: teal must be a linear-scale continuous parameter of the space, got no such parameter',
+        'campaign.planner.remote: remote planning routes run on the local runtime only; the cloud plan-next Lambda plans with random, sobol or bo',
+      ],
+    });
+    expect(db.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
   it('lets only operators and approvers start campaigns', async () => {
     await expect(start(vic)).rejects.toMatchObject({
       name: 'ForbiddenError',

@@ -1,9 +1,9 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { parseWith } from '../../contracts/errors.ts';
 import { NotFoundError } from '../errors.ts';
 import { type ApiRequest, type ApiResponse, requireRole } from '../shared/http-api.ts';
 import { queuedEvents } from '../shared/operator-events.ts';
-import { parseMini } from '../shared/parse.ts';
 import { keys } from '../shared/table.ts';
 import { actOnCampaign, campaignExecution } from './operator.ts';
 import { CAMPAIGN_API_ROUTES } from './routes.ts';
@@ -78,7 +78,7 @@ async function listCampaigns(deps: CampaignApiDeps) {
  */
 export async function campaignApi(request: ApiRequest, deps: CampaignApiDeps): Promise<ApiResponse> {
   const { principal } = request;
-  const campaignId = () => parseMini(CampaignIdSchema, request.params.campaignId, 'campaignId in the path');
+  const campaignId = () => parseWith(CampaignIdSchema, request.params.campaignId, 'campaignId in the path');
   switch (request.routeKey as (typeof CAMPAIGN_API_ROUTES)[number]) {
     case 'GET /api/session':
       requireRole(principal, 'read');

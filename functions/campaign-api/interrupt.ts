@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 // Pure leaf modules, not the folders' index.ts (ADR 0006).
 import type { DeviceCommand } from '../../contracts/device.ts';
 import { deviceTopic } from '../../devices/topics.ts';
-import { commandIdFor } from '../../workflows/protocol.ts';
+import { commandIdFor } from '../../workflows/command-id.ts';
 import { keys } from '../shared/table.ts';
 
 /** The reserved command that stops one command at its device (docs/mqtt-contract.md § reserved commands). */

@@ -5,12 +5,12 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { parseWith } from '../../contracts/errors.ts';
 // A pure leaf, not workflows/asl/index.ts (ADR 0006).
 import { experimentExecutionPattern, experimentIdOf } from '../../workflows/asl/execution-names.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { actorOf, type Principal, requireRole } from '../shared/http-api.ts';
 import { claimWait, consumeEvents, type OperatorEvent, queuedEvents } from '../shared/operator-events.ts';
-import { parseMini } from '../shared/parse.ts';
 import { sendSuccess } from '../shared/settle.ts';
 import { keys } from '../shared/table.ts';
 import { interruptCommands, type SentInterrupt } from './interrupt.ts';
@@ -209,7 +209,7 @@ export async function actOnCampaign(
   principal: Principal,
   deps: CampaignApiDeps,
 ): Promise<{ status: 202; body: ActionResult }> {
-  const request = parseMini(CampaignActionRequestSchema, body, 'action request');
+  const request = parseWith(CampaignActionRequestSchema, body, 'action request');
   requireRole(principal, request.action);
   const execution = await campaignExecution(campaignId, deps);
   if (execution.status !== 'RUNNING')

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ContractError, parseWith } from '../../contracts/errors.ts';
 // A pure leaf, not workflows/asl/index.ts (ADR 0006).
 import { checkExperimentExecutionNames } from '../../workflows/asl/execution-names.ts';
 import { BadRequestError, ConflictError } from '../errors.ts';
+import { plannerIssues } from '../shared/campaign-spec.ts';
 import { actorOf, type Principal } from '../shared/http-api.ts';
-import { parseMini } from '../shared/parse.ts';
 import { keys } from '../shared/table.ts';
 import { canonicalJson, type StartCampaignRequest, StartCampaignRequestSchema } from './schemas.ts';
 
@@ -141,7 +142,13 @@ export async function startCampaign(
   principal: Principal,
   deps: CampaignApiDeps,
 ): Promise<{ status: 200 | 201; body: ExecutionView & { created: boolean } }> {
-  const request = parseMini(StartCampaignRequestSchema, body, 'start request');
+  const request = parseWith(StartCampaignRequestSchema, body, 'start request');
+  const plannerProblems = plannerIssues(request.campaign);
+  if (plannerProblems.length > 0)
+    throw new ContractError(
+      'start request',
+      plannerProblems.map((line) => `campaign.${line}`),
+    );
   try {
     checkExperimentExecutionNames(request.campaignId, request.campaign.budget.experiments);
   } catch (error) {

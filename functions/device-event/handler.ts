@@ -5,10 +5,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { parseWith } from '../../contracts/errors.ts';
 import { BaseConfigSchema, parseConfig } from '../shared/config.ts';
 import { DeviceEventSchema } from '../shared/contracts.mini.ts';
 import { observability, shell } from '../shared/lambda-shell.ts';
-import { parseMini } from '../shared/parse.ts';
 import { handleDeviceEvent } from './core.ts';
 
 const config = parseConfig(
@@ -24,7 +24,7 @@ const deps = {
 const persistenceStore = new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE_NAME });
 // One outcome per (command, event type, progress): IoT Core and SQS redeliver, duplicates are normal.
 const process_ = makeIdempotent(
-  (body: unknown) => handleDeviceEvent(parseMini(DeviceEventSchema, body, 'device event'), deps),
+  (body: unknown) => handleDeviceEvent(parseWith(DeviceEventSchema, body, 'device event'), deps),
   {
     persistenceStore,
     config: new IdempotencyConfig({

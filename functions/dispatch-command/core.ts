@@ -8,12 +8,12 @@ import * as z from 'zod/mini';
 import type { Clock } from '../../contracts/clock.ts';
 import type { DeviceCommand } from '../../contracts/device.ts';
 import { envelopeViolations } from '../../contracts/envelope.ts';
+import { parseWith } from '../../contracts/errors.ts';
 import { FaultCodes } from '../../contracts/fault-codes.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { TaskFaultError } from '../errors.ts';
 import { ProtocolStepSchema } from '../shared/contracts.mini.ts';
 import { deviceOf } from '../shared/devices.ts';
-import { parseMini } from '../shared/parse.ts';
 import { renderCommandParameters } from '../shared/render.ts';
 import { sendFailure, sendSuccess } from '../shared/settle.ts';
 import { keys } from '../shared/table.ts';
@@ -77,7 +77,7 @@ async function releaseLease(kind: string, deviceId: string, experimentId: string
  * timeout retry re-sends the same commandId with a new token; the device answers it from its journal.
  */
 export async function dispatchCommand(payload: TaskPayload, deps: DispatchDeps): Promise<DispatchResult> {
-  const input = parseMini(
+  const input = parseWith(
     DeviceStepInputSchema,
     payload.input,
     `deviceStep input of ${payload.context.campaignId}`,

@@ -3,9 +3,9 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock } from '../../contracts/clock.ts';
+import { parseWith } from '../../contracts/errors.ts';
 import { BaseConfigSchema, parseConfig } from '../shared/config.ts';
 import { observability, shell } from '../shared/lambda-shell.ts';
-import { parseMini } from '../shared/parse.ts';
 import { TaskPayloadSchema } from '../shared/task-payload.ts';
 import { dispatchCommand } from './core.ts';
 
@@ -22,7 +22,7 @@ const deps = {
 
 /** Lambda entry: a `.waitForTaskToken` device step → a stored token and a published command. */
 export const handler = shell(o, async (event: unknown) => {
-  const payload = parseMini(TaskPayloadSchema, event, 'deviceStep task payload');
+  const payload = parseWith(TaskPayloadSchema, event, 'deviceStep task payload');
   const result = await dispatchCommand(payload, deps);
   o.metrics.addMetric(
     result.status === 'published' ? 'CommandPublished' : 'CommandAnsweredFromStore',

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
+import { parseWith } from '../../contracts/errors.ts';
 import { type ExperimentScope, evaluateOutputValues } from '../../workflows/protocol.ts';
 import { asTaskFault } from '../errors.ts';
-import { parseMini } from '../shared/parse.ts';
 import type { TaskPayload } from '../shared/task-payload.ts';
 
 /** The `evaluateOutput` actor's input: the protocol's `output` expression and the experiment's scope. */
@@ -15,7 +15,7 @@ export const EvaluateInputSchema = z.object({
  * faults of the experiment machine's local `evaluateOutput` actor (`core.test.ts` runs both).
  */
 export async function evaluateOutput(payload: TaskPayload): Promise<Record<string, number>> {
-  const input = parseMini(
+  const input = parseWith(
     EvaluateInputSchema,
     payload.input,
     `evaluateOutput input of ${payload.context.campaignId}`,

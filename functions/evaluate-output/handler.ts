@@ -1,5 +1,5 @@
+import { parseWith } from '../../contracts/errors.ts';
 import { observability, shell } from '../shared/lambda-shell.ts';
-import { parseMini } from '../shared/parse.ts';
 import { TaskPayloadSchema } from '../shared/task-payload.ts';
 import { evaluateOutput } from './core.ts';
 
@@ -7,5 +7,5 @@ const o = observability('evaluate-output');
 
 /** Lambda entry: the experiment's `evaluateOutput` task → objective values. */
 export const handler = shell(o, async (event: unknown) =>
-  evaluateOutput(parseMini(TaskPayloadSchema, event, 'evaluateOutput task payload')),
+  evaluateOutput(parseWith(TaskPayloadSchema, event, 'evaluateOutput task payload')),
 );

@@ -1,9 +1,9 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { parseWith } from '../../contracts/errors.ts';
 import { TaskFaultError } from '../errors.ts';
 import { InboxInputSchema } from '../operator-inbox/core.ts';
 import { claimWait, consumeEvents, type OperatorEvent, queuedEvents } from '../shared/operator-events.ts';
-import { parseMini } from '../shared/parse.ts';
 import { sendSuccess } from '../shared/settle.ts';
 import { keys } from '../shared/table.ts';
 import type { TaskPayload } from '../shared/task-payload.ts';
@@ -46,7 +46,7 @@ async function answerFromQueue(
  * so exactly one of them answers.
  */
 export async function awaitOperator(payload: TaskPayload, deps: AwaitDeps): Promise<AwaitResult> {
-  const { accepts } = parseMini(InboxInputSchema, payload.input, `awaitOperator input of ${payload.state}`);
+  const { accepts } = parseWith(InboxInputSchema, payload.input, `awaitOperator input of ${payload.state}`);
   const token = payload.taskToken;
   if (!token)
     throw new TaskFaultError({

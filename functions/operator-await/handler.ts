@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseWith } from '../../contracts/errors.ts';
 import { BaseConfigSchema, parseConfig } from '../shared/config.ts';
 import { observability, shell } from '../shared/lambda-shell.ts';
-import { parseMini } from '../shared/parse.ts';
 import { TaskPayloadSchema } from '../shared/task-payload.ts';
 import { awaitOperator } from './core.ts';
 
@@ -17,5 +17,5 @@ const deps = {
 
 /** Lambda entry: a `.waitForTaskToken` operator wait → answered from the queue, or parked for campaign-api. */
 export const handler = shell(o, async (event: unknown) =>
-  awaitOperator(parseMini(TaskPayloadSchema, event, 'awaitOperator task payload'), deps),
+  awaitOperator(parseWith(TaskPayloadSchema, event, 'awaitOperator task payload'), deps),
 );

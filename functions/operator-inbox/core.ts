@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { parseWith } from '../../contracts/errors.ts';
 import { consumeEvents, queuedEvents } from '../shared/operator-events.ts';
-import { parseMini } from '../shared/parse.ts';
 import type { TaskPayload } from '../shared/task-payload.ts';
 
 /** What the compiled workflow sends after a task of a state that answers operator events. */
@@ -22,7 +22,7 @@ export async function takeInbox(
   payload: TaskPayload,
   deps: InboxDeps,
 ): Promise<{ events: Array<{ type: string }> }> {
-  const { accepts } = parseMini(InboxInputSchema, payload.input, `operatorInbox input of ${payload.state}`);
+  const { accepts } = parseWith(InboxInputSchema, payload.input, `operatorInbox input of ${payload.state}`);
   const campaignId = payload.context.campaignId;
   const queued = await queuedEvents(deps.db, deps.table, campaignId);
   if (queued.length > 0) await consumeEvents(deps.db, deps.table, campaignId, queued);

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseWith } from '../../contracts/errors.ts';
 import { BaseConfigSchema, parseConfig } from '../shared/config.ts';
 import { observability, shell } from '../shared/lambda-shell.ts';
-import { parseMini } from '../shared/parse.ts';
 import { TaskPayloadSchema } from '../shared/task-payload.ts';
 import { takeInbox } from './core.ts';
 
@@ -15,5 +15,5 @@ const deps = {
 
 /** Lambda entry: after a task of a state that answers operator events → the events queued meanwhile. */
 export const handler = shell(o, async (event: unknown) =>
-  takeInbox(parseMini(TaskPayloadSchema, event, 'operatorInbox task payload'), deps),
+  takeInbox(parseWith(TaskPayloadSchema, event, 'operatorInbox task payload'), deps),
 );

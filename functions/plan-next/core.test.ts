@@ -159,6 +159,32 @@ describe('planBatch', () => {
     expect(await planNext(payload('planBatch', { batchIndex: 0, count: 2 }), deps)).toEqual(winner);
   });
 
+  it('fails PlannerSpecInvalid, asking nothing, for planner sections the cloud cannot plan', async () => {
+    const remote = {
+      ...spec.planner,
+      remote: { routes: [{ adapter: 'http', endpoint: 'https://p.example' }] },
+    };
+    db.on(GetCommand, key('META')).resolves({ Item: { ...meta, spec: { ...spec, planner: remote } } });
+    await expect(planNext(payload('planBatch', { batchIndex: 0, count: 2 }), deps)).rejects.toMatchObject({
+      name: 'PlannerSpecInvalid',
+      fault: { retryable: false, message: expect.stringContaining('planner.remote: remote planning routes') },
+    });
+    expect(transactions()).toHaveLength(0);
+  });
+
+  it('refuses a damaged stored planner state, naming the field, and writes nothing', async () => {
+    const state = JSON.parse(JSON.stringify(fresh().toJSON()));
+    state.sobol.index = -1;
+    db.on(GetCommand, key('PLANNER')).resolves({
+      Item: { state: JSON.stringify(state), version: 1, nextIndex: 0 },
+    });
+    await expect(planNext(payload('planBatch', { batchIndex: 0, count: 2 }), deps)).rejects.toMatchObject({
+      name: 'ContractError',
+      message: expect.stringMatching(/stored planner state[\s\S]*sobol\.index/),
+    });
+    expect(transactions()).toHaveLength(0);
+  });
+
   it('fails CampaignNotFound for a campaign that was never started', async () => {
     db.on(GetCommand, key('META')).resolves({});
     await expect(planNext(payload('planBatch', { batchIndex: 0, count: 2 }), deps)).rejects.toMatchObject({

@@ -6,15 +6,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Clock } from '../../contracts/clock.ts';
+import { parseWith } from '../../contracts/errors.ts';
 import type { ExperimentProposal } from '../../contracts/experiment.ts';
-// Leaf modules, not planners/index.ts (ADR 0006): the LLM and remote planners' transports stay out of the bundle
-// unless a campaign asks for them.
-import { createPlanner, restorePlanner } from '../../planners/create-planner.ts';
-import type { Planner, PlannerState } from '../../planners/planner.ts';
+// Leaf modules, not planners/index.ts (ADR 0006): the local strategies without classic Zod or remote routes.
+import { localPlanner } from '../../planners/local-planners.ts';
+import type { Planner } from '../../planners/planner.ts';
+import { LocalStateSchema } from '../../planners/state.ts';
 import { proposalsFrom } from '../../workflows/proposals.ts';
-import { type CampaignSpec, campaignSpecOf } from '../shared/campaign-spec.ts';
+import { TaskFaultError } from '../errors.ts';
+import { type CampaignSpec, campaignSpecOf, plannerIssues, plannerSpecOf } from '../shared/campaign-spec.ts';
 import { experimentItems } from '../shared/experiment-items.ts';
-import { parseMini } from '../shared/parse.ts';
 import { keys } from '../shared/table.ts';
 import type { TaskPayload } from '../shared/task-payload.ts';
 
@@ -46,17 +47,23 @@ export async function plannerItem(deps: PlanNextDeps, campaignId: string): Promi
   return out.Item as PlannerItem | undefined;
 }
 
-/** The campaign's planner: restored from its stored state, or created from the campaign file and seed. */
+/** Fault code: the campaign's planner sections cannot make a planner on the cloud path. Not retryable. */
+export const PLANNER_SPEC_INVALID = 'PlannerSpecInvalid';
+
+/**
+ * The campaign's planner: restored from its stored state (checked by `LocalStateSchema`; the spec is the
+ * campaign's), or created from the campaign file and seed.
+ */
 export function plannerOf(campaign: CampaignSpec, stored: PlannerItem | undefined): Planner {
-  if (stored) return restorePlanner(JSON.parse(stored.state) as PlannerState);
-  const { spec, seed } = campaign;
-  return createPlanner({
-    space: spec.space,
-    objectives: spec.objectives,
-    constraints: spec.constraints,
-    planner: spec.planner,
-    seed,
-  });
+  const issues = plannerIssues(campaign.spec);
+  if (issues.length > 0)
+    throw new TaskFaultError({
+      code: PLANNER_SPEC_INVALID,
+      message: `the campaign's planner sections cannot make a planner:\n${issues.map((i) => `  - ${i}`).join('\n')}`,
+      retryable: false,
+    });
+  const saved = stored && parseWith(LocalStateSchema, JSON.parse(stored.state), 'stored planner state');
+  return localPlanner(plannerSpecOf(campaign), saved);
 }
 
 /**
@@ -119,7 +126,7 @@ async function storedBatch(
  */
 export async function planBatch(payload: TaskPayload, deps: PlanNextDeps): Promise<ExperimentProposal[]> {
   const campaignId = payload.context.campaignId;
-  const input = parseMini(PlanInputSchema, payload.input, `planBatch input of ${campaignId}`);
+  const input = parseWith(PlanInputSchema, payload.input, `planBatch input of ${campaignId}`);
   const existing = await storedBatch(deps, campaignId, input.batchIndex);
   if (existing) return existing;
 

@@ -1,11 +1,11 @@
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { parseWith } from '../../contracts/errors.ts';
 import type { ExperimentProposal } from '../../contracts/experiment.ts';
 import { TaskFaultError } from '../errors.ts';
 import { type CampaignSpec, campaignSpecOf } from '../shared/campaign-spec.ts';
 import { FaultSchema } from '../shared/contracts.mini.ts';
 import { experimentItems, type Progress, progressOf } from '../shared/experiment-items.ts';
-import { parseMini } from '../shared/parse.ts';
 import { keys } from '../shared/table.ts';
 import type { TaskPayload } from '../shared/task-payload.ts';
 import { lostRace, type PlanNextDeps, plannerItem, plannerOf, plannerWrite } from './plan.ts';
@@ -83,7 +83,7 @@ function outcomeWrite(
  */
 export async function recordBatch(payload: TaskPayload, deps: PlanNextDeps): Promise<Progress> {
   const campaignId = payload.context.campaignId;
-  const { batchIndex } = parseMini(RecordInputSchema, payload.input, `recordBatch input of ${campaignId}`);
+  const { batchIndex } = parseWith(RecordInputSchema, payload.input, `recordBatch input of ${campaignId}`);
   const campaign = await campaignSpecOf(deps.db, deps.table, campaignId);
   const objective = campaign.spec.objectives[0] as (typeof campaign.spec.objectives)[number];
   const batch = await deps.db.send(
@@ -108,7 +108,7 @@ async function record(
   batchIndex: number,
 ): Promise<void> {
   const campaignId = payload.context.campaignId;
-  const { outcomes, experimentIds } = parseMini(
+  const { outcomes, experimentIds } = parseWith(
     RecordExtraSchema,
     payload.extra,
     `recordBatch outcomes of ${campaignId} batch ${batchIndex}`,

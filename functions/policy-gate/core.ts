@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import * as z from 'zod/mini';
 import type { Clock } from '../../contracts/clock.ts';
 import type { DeviceDescriptor } from '../../contracts/device.ts';
+import { parseWith } from '../../contracts/errors.ts';
 import type { ExperimentProposal, GateDecision } from '../../contracts/experiment.ts';
 // The local runtime's gate itself, imported by path: it imports only leaf modules (ADR 0006).
 import { gateProposal } from '../../runtime/policy-gate.ts';
@@ -13,7 +14,6 @@ import { ExperimentProposalSchema } from '../shared/contracts.mini.ts';
 import { devicesOfKind } from '../shared/devices.ts';
 import { type ExperimentItem, experimentItems } from '../shared/experiment-items.ts';
 import { consumeEvents, type OperatorEvent, queuedEvents } from '../shared/operator-events.ts';
-import { parseMini } from '../shared/parse.ts';
 import { keys } from '../shared/table.ts';
 import type { TaskPayload } from '../shared/task-payload.ts';
 
@@ -211,7 +211,7 @@ async function applyOperatorDecisions(
  */
 export async function gateBatch(payload: TaskPayload, deps: GateDeps): Promise<GateOutput> {
   const campaignId = payload.context.campaignId;
-  const { proposals } = parseMini(GateInputSchema, payload.input, `gateBatch input of ${campaignId}`);
+  const { proposals } = parseWith(GateInputSchema, payload.input, `gateBatch input of ${campaignId}`);
   const campaign = await campaignSpecOf(deps.db, deps.table, campaignId);
   const queued = await queuedEvents(deps.db, deps.table, campaignId);
   const items = await applyOperatorDecisions(

@@ -12,11 +12,11 @@ import {
 } from '@aws-sdk/client-iot';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { parseWith } from '../../contracts/errors.ts';
 import { type DeviceChannel, deviceChannels, deviceTopic } from '../../devices/topics.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { DeviceDescriptorSchema } from '../shared/contracts.mini.ts';
 import { type ApiRequest, type ApiResponse, actorOf, requireRole } from '../shared/http-api.ts';
-import { parseMini } from '../shared/parse.ts';
 import { keys } from '../shared/table.ts';
 
 const Slug = z
@@ -142,7 +142,7 @@ async function claim(
 export async function registerDevice(request: ApiRequest, deps: RegisterDeviceDeps): Promise<ApiResponse> {
   if (request.routeKey !== 'POST /api/devices')
     throw new NotFoundError(`no API route ${request.routeKey}; register-device answers POST /api/devices`);
-  const body = parseMini(RegisterDeviceRequestSchema, request.body, 'device registration');
+  const body = parseWith(RegisterDeviceRequestSchema, request.body, 'device registration');
   requireRole(request.principal, 'register-device');
   const thingName = body.deviceId;
   const topics = Object.fromEntries(

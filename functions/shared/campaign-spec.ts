@@ -1,8 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Campaign } from '../../contracts/campaign.ts';
+import { formatPath, parseWith } from '../../contracts/errors.ts';
+import { specIssues } from '../../planners/constraints.ts';
+import type { PlannerSpec } from '../../planners/planner.ts';
 import { TaskFaultError } from '../errors.ts';
-import { parseMini } from './parse.ts';
 import { keys } from './table.ts';
 
 /**
@@ -45,8 +47,35 @@ export async function campaignSpecOf(
       message: `campaign ${campaignId} has no META item in table ${table}; was it started?`,
       retryable: false,
     });
-  const item = parseMini(CampaignSpecItemSchema, out.Item, `campaign ${campaignId}`);
+  const item = parseWith(CampaignSpecItemSchema, out.Item, `campaign ${campaignId}`);
   // The spec was parsed by the full CampaignSchema when the campaign started; the check above only guards
   // against an item some other writer damaged.
   return { spec: item.spec as unknown as Campaign, seed: item.seed };
+}
+
+/**
+ * Why the cloud path cannot plan a campaign, as `path: message` lines from the campaign's root (empty when it
+ * can): the planner spec's own rules, which `CampaignSchema` leaves to the planner (constraints that name
+ * parameters of the space, outcome constraints with `logei`), and `planner.remote`, which plan-next does not run
+ * (the endpoints' credentials and the remote planners' code are not part of the Lambda; ADR 0006). campaign-api
+ * refuses such a campaign at start; plan-next checks again before it plans.
+ */
+export function plannerIssues(spec: Campaign): string[] {
+  const lines = specIssues(spec).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  if (spec.planner.remote !== undefined)
+    lines.push(
+      'planner.remote: remote planning routes run on the local runtime only; the cloud plan-next Lambda plans with random, sobol or bo',
+    );
+  return lines;
+}
+
+/** The planner spec of a campaign (its space, objectives, constraints and planner sections) and its seed. */
+export function plannerSpecOf({ spec, seed }: CampaignSpec): PlannerSpec {
+  return {
+    space: spec.space,
+    objectives: spec.objectives,
+    constraints: spec.constraints,
+    planner: spec.planner,
+    seed,
+  };
 }

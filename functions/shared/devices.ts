@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { parseWith } from '../../contracts/errors.ts';
 import type { DeviceDescriptor } from '../../contracts/index.ts';
 import { DeviceDescriptorSchema } from './contracts.mini.ts';
-import { parseMini } from './parse.ts';
 import { keys } from './table.ts';
 
 /** A device as the registry keeps it: its descriptor, whether it is online, and the experiment holding it. */
@@ -21,7 +21,7 @@ function toRecord(item: Record<string, unknown>): DeviceRecord {
     descriptor:
       item.descriptor === undefined
         ? undefined
-        : parseMini(DeviceDescriptorSchema, item.descriptor, `descriptor of ${String(item.deviceId)}`),
+        : parseWith(DeviceDescriptorSchema, item.descriptor, `descriptor of ${String(item.deviceId)}`),
     lease: item.lease as DeviceRecord['lease'],
   };
 }

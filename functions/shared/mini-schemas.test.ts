@@ -5,7 +5,6 @@ import { ContractError, parseWith } from '../../contracts/index.ts';
 import * as mini from './contracts.mini.ts';
 import { GENERATED_PATH, generateMiniSchemas, lambdaContracts } from './generate-mini-schemas.ts';
 import { MiniCodegenError, miniSource } from './mini-codegen.ts';
-import { parseMini } from './parse.ts';
 
 const slugMessage = 'must be lowercase letters, digits and -, starting with a letter or digit';
 const base = { commandId: 'c-e0001/mix/1', deviceId: 'lh-1', at: 5 };
@@ -118,7 +117,7 @@ describe('zod/mini twins of the contracts the Lambdas parse', () => {
       let rejected = 0;
       for (const input of inputs) {
         const classic = outcome(() => parseWith(lambdaContracts[name], input, name));
-        const twin = outcome(() => parseMini(mini[name], input, name));
+        const twin = outcome(() => parseWith(mini[name], input, name));
         expect(twin, JSON.stringify(input)).toEqual(classic);
         if ('message' in classic) rejected += 1;
       }
@@ -129,7 +128,7 @@ describe('zod/mini twins of the contracts the Lambdas parse', () => {
 
   it('names the bad field and the custom message, as parseWith does', () => {
     expect(() =>
-      parseMini(mini.DeviceEventSchema, { type: 'accepted', ...base, deviceId: 'LH' }, 'event'),
+      parseWith(mini.DeviceEventSchema, { type: 'accepted', ...base, deviceId: 'LH' }, 'event'),
     ).toThrow(`deviceId: ${slugMessage} (got "LH")`);
   });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type DesignSpace, type ParameterValues, pointError } from '../../contracts/index.ts';
 import { createPlanner, restorePlanner } from '../create-planner.ts';
 import type { Planner, PlannerSpecInput } from '../planner.ts';
-import { BoPlannerStateSchema, defaultInitial, scalarise } from './bo-planner.ts';
+import { BoPlannerStateSchema } from '../state.ts';
+import { defaultInitial, scalarise } from './bo-planner.ts';
 
 const square: DesignSpace = [
   { name: 'x', type: 'continuous', low: -2, high: 2, scale: 'linear' },

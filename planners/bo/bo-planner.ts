@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { createRng, type Objective, type ParameterValues, type Rng } from '../../contracts/index.ts';
+import type { Objective, ParameterValues } from '../../contracts/index.ts';
+import { createRng, type Rng } from '../../contracts/random.ts';
 import {
   type ConstraintMap,
   createConstrainedDecoder,
@@ -8,15 +8,9 @@ import {
   outcomeConstraints,
 } from '../constraints.ts';
 import { checkAsk, checkTold } from '../observations.ts';
-import {
-  type Observation,
-  type Planner,
-  type PlannerSpec,
-  PlannerStateBaseSchema,
-  type Proposal,
-  RngStateSchema,
-} from '../planner.ts';
-import { SobolSequence, SobolStateSchema } from '../sobol.ts';
+import type { Observation, Planner, PlannerSpec, Proposal } from '../planner.ts';
+import { SobolSequence } from '../sobol.ts';
+import type { BoPlannerState, TrustRegionState } from '../state.ts';
 import {
   type AcquisitionKind,
   createAcquisition,
@@ -33,25 +27,9 @@ import { warpOutcomes } from './outcome.ts';
 import {
   initialTrustRegion,
   TRUST_REGION_MIN_DIMENSION,
-  type TrustRegionState,
-  TrustRegionStateSchema,
   trustRegionBox,
   updateTrustRegion,
 } from './trust-region.ts';
-
-/** The saved state of a `bo` planner: initial design, random stream, last hyperparameters, observations. */
-export const BoPlannerStateSchema = PlannerStateBaseSchema.extend({
-  strategy: z.literal('bo'),
-  sobol: SobolStateSchema,
-  rng: RngStateSchema,
-  /** The last fit's GP hyperparameters, the warm start of the next fit; null before the first fit. */
-  theta: z.array(z.number()).nullable(),
-  /** The trust region, for spaces of 10 or more parameters; null otherwise. */
-  trustRegion: TrustRegionStateSchema.nullable().default(null),
-  /** Two objectives: each objective's GP hyperparameters, the warm starts of the next fits. */
-  objectiveThetas: z.array(z.array(z.number()).nullable()).default([]),
-});
-export type BoPlannerState = z.infer<typeof BoPlannerStateSchema>;
 
 /** Settings of the model-based part, from the spec's `planner` section with defaults applied. */
 export interface BoSettings {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DesignSpace } from '../../contracts/index.ts';
 import { createPlanner } from '../create-planner.ts';
-import { BoPlannerStateSchema } from './bo-planner.ts';
+import { BoPlannerStateSchema } from '../state.ts';
 import { createFeatureSpace } from './features.ts';
 import { initialTrustRegion, TRUST_REGION, trustRegionBox, updateTrustRegion } from './trust-region.ts';
 

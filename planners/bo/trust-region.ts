@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { TrustRegionState } from '../state.ts';
 import type { FeatureSpace, UnitBox } from './features.ts';
 
 /**
@@ -13,21 +13,6 @@ export const TRUST_REGION_MIN_DIMENSION = 10;
 
 /** Trust-region constants from the TuRBO paper, edge lengths in unit-cube units. */
 export const TRUST_REGION = { initial: 0.8, min: 2 ** -7, max: 1.6, successTolerance: 3 } as const;
-
-/** The trust region's state, saved with the planner. */
-export const TrustRegionStateSchema = z.object({
-  /** Edge length before per-dimension scaling. */
-  length: z.number().positive(),
-  successes: z.int().nonnegative(),
-  failures: z.int().nonnegative(),
-  /** Best value so far (maximisation orientation), null before any observation. */
-  best: z.number().nullable(),
-  /** Observations already accounted for. */
-  seen: z.int().nonnegative(),
-  /** Times the region collapsed and restarted. */
-  restarts: z.int().nonnegative(),
-});
-export type TrustRegionState = z.infer<typeof TrustRegionStateSchema>;
 
 /** A fresh trust region. */
 export function initialTrustRegion(): TrustRegionState {

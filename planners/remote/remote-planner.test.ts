@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DesignSpace, parseWith, pointError, ScaledClock } from '../../contracts/index.ts';
 import { type Planner, type PlannerSpec, PlannerSpecSchema } from '../planner.ts';
-import { SobolPlanner, SobolPlannerStateSchema } from '../sobol-planner.ts';
+import { SobolPlanner } from '../sobol-planner.ts';
+import { SobolPlannerStateSchema } from '../state.ts';
 import { createRemotePlanner, type RemoteDeps } from './create-remote-planner.ts';
 import { RemoteConfigError } from './errors.ts';
 import { type FakeEndpoint, type FakeReply, startFakeEndpoint } from './internal/fake-endpoint.ts';

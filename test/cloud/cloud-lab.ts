@@ -24,7 +24,6 @@ import { planNext } from '../../functions/plan-next/core.ts';
 import { gateBatch } from '../../functions/policy-gate/core.ts';
 import { DeviceEventSchema } from '../../functions/shared/contracts.mini.ts';
 import { type ExperimentItem, experimentItems } from '../../functions/shared/experiment-items.ts';
-import { parseMini } from '../../functions/shared/parse.ts';
 import { keys } from '../../functions/shared/table.ts';
 import { type TaskPayload, TaskPayloadSchema } from '../../functions/shared/task-payload.ts';
 import { type SimulatedLab, startSimulators } from '../../simulators/index.ts';
@@ -100,7 +99,7 @@ export interface CloudLab {
 
 /** A Lambda's invocation as the executor makes it: the task payload parsed as the handler parses it, then the core. */
 function lambda(name: string, core: (payload: TaskPayload) => Promise<unknown>): TaskHandler {
-  return (payload) => core(parseMini(TaskPayloadSchema, payload, `${name} task payload`));
+  return (payload) => core(parseWith(TaskPayloadSchema, payload, `${name} task payload`));
 }
 
 /**
@@ -230,7 +229,7 @@ export async function startCloudLab(options: CloudLabOptions): Promise<CloudLab>
           }
         });
       } else if (where.channel === 'events') {
-        const event = parseMini(DeviceEventSchema, JSON.parse(payload.toString('utf8')), `event on ${topic}`);
+        const event = parseWith(DeviceEventSchema, JSON.parse(payload.toString('utf8')), `event on ${topic}`);
         // Each event is its own invocation, concurrent with the others, as SQS feeds a Lambda.
         for (let copy = 0; copy < (options.duplicateEvents ? 2 : 1); copy++)
           track(async () => {

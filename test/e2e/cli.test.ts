@@ -18,7 +18,9 @@ function sh(command: string, args: string[]) {
 }
 const labloop = (...args: string[]) => sh(process.execPath, ['cli/bin.js', ...args]);
 
-describe('the labloop CLI, as a user runs it', () => {
+// Each case starts the CLI as a process (tsx compiling the TypeScript) up to six times: seconds each on a loaded
+// 2-core machine, so the cases get the processes' own limit rather than the suite's 30 s.
+describe('the labloop CLI, as a user runs it', { timeout: 120_000 }, () => {
   it('npm start -- --headless --json runs the default example to completion and prints one JSON summary', () => {
     const runs = mkdtempSync(join(tmpdir(), 'labloop-e2e-'));
     const { code, stdout, stderr } = sh('npm', [

@@ -5,7 +5,9 @@ import { DeviceBus, DevicePool, type EmbeddedBroker, startBroker } from '../../r
 import { type SimulatedLab, startSimulators } from '../../simulators/index.ts';
 import { StepFaultError } from '../../workflows/index.ts';
 
-const clock = new ScaledClock(1e3);
+// 100×: a heartbeat every 300 ms of wall time, so a loaded CI machine does not look like a silent device (1.5
+// heartbeats of slack was 45 ms at 1,000×, and a device was declared lost in CI).
+const clock = new ScaledClock(100);
 let broker: EmbeddedBroker;
 let lab: SimulatedLab;
 let bus: DeviceBus;

@@ -65,6 +65,65 @@ export const hartmann6: TestFunction = {
   },
 };
 
+const H3_A = [
+  [3, 10, 30],
+  [0.1, 10, 35],
+  [3, 10, 30],
+  [0.1, 10, 35],
+];
+const H3_P = [
+  [3689, 1170, 2673],
+  [4699, 4387, 7470],
+  [1091, 8732, 5547],
+  [381, 5743, 8828],
+];
+
+/**
+ * Hartmann-3 on [0, 1]^3: global minimum −3.86278 at (0.1146, 0.5556, 0.8525), a second basin near
+ * (0.11, 0.87, 0.55) at about −3.08 and shallower ones.
+ */
+export const hartmann3: TestFunction = {
+  name: 'hartmann3',
+  space: Array.from({ length: 3 }, (_, i) => ({
+    name: `x${i + 1}`,
+    type: 'continuous' as const,
+    low: 0,
+    high: 1,
+    scale: 'linear' as const,
+  })),
+  minimum: -3.86278214782076,
+  evaluate(values) {
+    let sum = 0;
+    for (let i = 0; i < 4; i++) {
+      let inner = 0;
+      for (let j = 0; j < 3; j++) {
+        const x = values[`x${j + 1}`] as number;
+        inner += (H3_A[i]?.[j] as number) * (x - (H3_P[i]?.[j] as number) * 1e-4) ** 2;
+      }
+      sum += (H6_ALPHA[i] as number) * Math.exp(-inner);
+    }
+    return -sum;
+  },
+};
+
+/**
+ * Six-hump camel on [−3, 3] × [−2, 2]: six local minima, two of them global (−1.0316 at ±(0.0898, −0.7126)),
+ * two at −0.2155 (regret 0.82) and two at 2.10.
+ */
+export const sixHumpCamel: TestFunction = {
+  name: 'camel',
+  space: [
+    { name: 'x1', type: 'continuous', low: -3, high: 3, scale: 'linear' },
+    { name: 'x2', type: 'continuous', low: -2, high: 2, scale: 'linear' },
+  ],
+  minimum: -1.0316284534898774,
+  evaluate(values) {
+    const x = values.x1 as number;
+    const y = values.x2 as number;
+    return (4 - 2.1 * x * x + x ** 4 / 3) * x * x + x * y + (-4 + 4 * y * y) * y * y;
+  },
+};
+
 function cube(d: number, low: number, high: number): DesignSpace {
   return Array.from({ length: d }, (_, i) => ({
     name: `x${i + 1}`,

@@ -1,8 +1,9 @@
 /**
  * Planner benchmark: simple regret (or hypervolume) against evaluations for `bo`, `sobol` and `random` on
- * Branin, Hartmann-6, Levy-5, Ackley-10/20, BraninCurrin and the real datasets in ../shared/datasets (median and
- * interquartile range over seeds), and the planning time of one `bo` proposal at n = 50, 100, 200, 500
- * observations in 6-D. Prints tables, writes JSON under bench-results/ and SVG curves to docs/img/.
+ * Branin, Hartmann-3, six-hump camel, Hartmann-6, Levy-5, Ackley-10/20, BraninCurrin and the real datasets in
+ * ../shared/datasets (median and interquartile range over seeds), and the planning time of one `bo` proposal
+ * at n = 50, 100, 200, 500 observations in 6-D. Prints tables, writes JSON under bench-results/ and SVG curves
+ * to docs/img/.
  *
  *   npm run bench:planners                      # quick: 3 seeds, no Ackley (a few minutes)
  *   npm run bench:planners -- --full            # 20 seeds, every problem (hours: see docs/benchmarks.md)

@@ -4,7 +4,7 @@
  */
 import type { Constraint, DesignSpace, ParameterValues } from '../../contracts/index.ts';
 import { loadDatasets } from './datasets.ts';
-import { ackley, branin, braninCurrin, hartmann6, levy } from './functions.ts';
+import { ackley, branin, braninCurrin, hartmann3, hartmann6, levy, sixHumpCamel } from './functions.ts';
 
 /** One benchmark problem: minimise one objective (simple regret) or grow a hypervolume (two objectives). */
 export interface Problem {
@@ -56,6 +56,15 @@ export function problems(): { list: Problem[]; skipped: string[] } {
       checkpoints: [10, 20, 25, 30, 40],
       threshold: 1e-3,
       target: 'median evaluations to regret ≤ 1e-3 ≤ 25 (scikit-optimize: 33)',
+      quick: true,
+    }),
+    // Low-dimensional multimodal checks: a rule that refines the incumbent must not leave these in a local optimum.
+    single(hartmann3, { budget: 40, batch: 1, checkpoints: [10, 20, 30, 40], threshold: 1e-3, quick: true }),
+    single(sixHumpCamel, {
+      budget: 40,
+      batch: 1,
+      checkpoints: [10, 20, 30, 40],
+      threshold: 1e-3,
       quick: true,
     }),
     single(hartmann6, {

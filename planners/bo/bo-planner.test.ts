@@ -4,6 +4,8 @@ import { createPlanner, restorePlanner } from '../create-planner.ts';
 import type { Planner, PlannerSpecInput } from '../planner.ts';
 import { BoPlannerStateSchema } from '../state.ts';
 import { defaultInitial, scalarise } from './bo-planner.ts';
+import { createFeatureSpace } from './features.ts';
+import { incumbentBox, LOCAL_REFINEMENT_MAX_DIMENSION } from './trust-region.ts';
 
 const square: DesignSpace = [
   { name: 'x', type: 'continuous', low: -2, high: 2, scale: 'linear' },
@@ -53,6 +55,62 @@ describe('bo planner', () => {
     expect(best).toBeLessThan(1e-4);
     const initialBest = Math.min(...planner.observations.slice(0, 5).map((o) => o.values.f as number));
     expect(initialBest).toBeGreaterThan(1e-2);
+  });
+
+  it('up to 3 parameters, refines the incumbent in a box two proposals in three and escapes the third', async () => {
+    // Where the proposal of each ask lies relative to the box one lengthscale wide around the best observation.
+    const inBox = async (space: DesignSpace, f: (p: ParameterValues) => number, asks: number) => {
+      const planner = createPlanner({
+        space,
+        objectives: [{ name: 'f', goal: 'minimise' }],
+        planner: { strategy: 'bo', initial: 6 },
+        seed: 11,
+      });
+      await runLoop(planner, f, 6);
+      const features = createFeatureSpace(space);
+      const result: Array<{ turn: number; inside: boolean }> = [];
+      for (let i = 0; i < asks; i++) {
+        const turn = planner.observations.length % 3;
+        const [p] = await planner.ask(1);
+        if (!p) throw new Error('no proposal');
+        const best = planner.observations.reduce((a, b) =>
+          (a.values.f as number) <= (b.values.f as number) ? a : b,
+        );
+        const lengthscales = (BoPlannerStateSchema.parse(planner.toJSON()).theta ?? [])
+          .slice(0, space.length)
+          .map(Math.exp);
+        const box = incumbentBox(features, features.encoding.encode(best.parameters), lengthscales);
+        const unit = features.encoding.encode(p.parameters);
+        const inside = [...unit].every(
+          (u, j) => u >= (box.lower[j] as number) - 1e-9 && u <= (box.upper[j] as number) + 1e-9,
+        );
+        result.push({ turn, inside });
+        planner.tell([{ parameters: p.parameters, values: { f: f(p.parameters) } }]);
+      }
+      return result;
+    };
+    // Two wells of different depth.
+    const wells = (p: ParameterValues) =>
+      -Math.exp(-(((p.x as number) - 1) ** 2 + ((p.y as number) - 1) ** 2) * 4) -
+      0.6 * Math.exp(-(((p.x as number) + 1) ** 2 + ((p.y as number) + 1) ** 2) * 4);
+    const low = await inBox(square, wells, 9);
+    expect(square.length).toBeLessThanOrEqual(LOCAL_REFINEMENT_MAX_DIMENSION);
+    for (const { turn, inside } of low) if (turn !== 0) expect(inside).toBe(true);
+    expect(low.some(({ turn, inside }) => turn === 0 && !inside)).toBe(true);
+    // From 4 parameters the rule is off: escape and a global search alternate.
+    const cube4: DesignSpace = ['a', 'b', 'c', 'd'].map((name) => ({
+      name,
+      type: 'continuous' as const,
+      low: -2,
+      high: 2,
+      scale: 'linear' as const,
+    }));
+    const high = await inBox(
+      cube4,
+      (p) => Object.values(p).reduce((s: number, v) => s + ((v as number) - 0.5) ** 2, 0),
+      9,
+    );
+    expect(high.some(({ inside }) => !inside)).toBe(true);
   });
 
   it('continues exactly where it was after toJSON → JSON → restorePlanner', async () => {

@@ -25,7 +25,9 @@ import { proposeByHypervolume } from './multi-objective.ts';
 import { optimiseAcquisition } from './optimise-acquisition.ts';
 import { warpOutcomes } from './outcome.ts';
 import {
+  incumbentBox,
   initialTrustRegion,
+  LOCAL_REFINEMENT_MAX_DIMENSION,
   TRUST_REGION_MIN_DIMENSION,
   trustRegionBox,
   updateTrustRegion,
@@ -208,6 +210,8 @@ export class BoPlanner implements Planner {
       box = trustRegionBox(this.features, centre, fitted.lengthscales, this.trustRegion.length);
       around.splice(1);
     }
+    const refineLocally = !box && !multiObjective && this.spec.space.length <= LOCAL_REFINEMENT_MAX_DIMENSION;
+    const refineAt = ranked.find(({ a }) => isFeasibleAt(a))?.a;
     while (proposals.length < count) {
       if (multiObjective && proposals.length > firstModelled) {
         model = this.fitScalarised(inputs, false).fitted;
@@ -218,14 +222,26 @@ export class BoPlanner implements Planner {
       let acquisition = createAcquisition(model, { ...acquisitionOptions, feasibility });
       // Every other proposal looks outside the incumbent's basin, so a run that found a local optimum early
       // keeps searching for a better one while the other half refines it; the trust region (10 or more
-      // parameters) has its own restarts instead.
+      // parameters) has its own restarts instead. Up to 3 parameters (one objective), one proposal in three
+      // escapes and the other two refine the best feasible observation inside a box one lengthscale wide:
+      // there the initial design and the escapes already cover the space, and a global LogEI spends its
+      // proposals on the prior variance at the edges instead of the last digits of the optimum.
       const incumbentAt = ranked[0]?.a;
-      if (!box && incumbentAt !== undefined && (this.told.length + proposals.length) % 2 === 0)
+      const turn = (this.told.length + proposals.length) % (refineLocally ? 3 : 2);
+      if (!box && incumbentAt !== undefined && turn === 0)
         acquisition = escapeBasin(acquisition, inputs[incumbentAt] as Float64Array, fitted.lengthscales);
+      const searchBox =
+        refineLocally && turn !== 0 && refineAt !== undefined
+          ? incumbentBox(
+              this.features,
+              encoding.encode((this.told[refineAt] as Observation).parameters),
+              fitted.lengthscales,
+            )
+          : box;
       const optimum = optimiseAcquisition(acquisition, this.features, {
         rng: this.rng,
         around,
-        ...(box ? { box } : {}),
+        ...(searchBox ? { box: searchBox } : {}),
         ...(this.constraintMap.active ? { repair: (u: Float64Array) => this.repair(u) } : {}),
       });
       const parameters = encoding.decode(optimum.unit);

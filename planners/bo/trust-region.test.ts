@@ -3,7 +3,13 @@ import type { DesignSpace } from '../../contracts/index.ts';
 import { createPlanner } from '../create-planner.ts';
 import { BoPlannerStateSchema } from '../state.ts';
 import { createFeatureSpace } from './features.ts';
-import { initialTrustRegion, TRUST_REGION, trustRegionBox, updateTrustRegion } from './trust-region.ts';
+import {
+  incumbentBox,
+  initialTrustRegion,
+  TRUST_REGION,
+  trustRegionBox,
+  updateTrustRegion,
+} from './trust-region.ts';
 
 describe('trust region', () => {
   it('doubles after three successes, halves after enough failures, restarts when it collapses', () => {
@@ -42,6 +48,17 @@ describe('trust region', () => {
     expect([...box.upper]).toEqual([expect.closeTo(0.6, 12), 1, expect.closeTo(0.9, 12)]);
     const edge = trustRegionBox(space, [0.95, 0.25, 0.5], [0.5, 1, 1, 2], 0.4);
     expect(edge.upper[0]).toBe(1);
+  });
+
+  it('boxes the incumbent one lengthscale wide, clipped to the cube, categorical parameters free', () => {
+    const space = createFeatureSpace([
+      { name: 'a', type: 'continuous', low: 0, high: 1, scale: 'linear' },
+      { name: 'c', type: 'categorical', choices: ['x', 'y'] },
+      { name: 'b', type: 'continuous', low: 0, high: 1, scale: 'linear' },
+    ]);
+    const box = incumbentBox(space, [0.5, 0.25, 0.9], [0.2, 1, 1, 0.4]);
+    expect([...box.lower]).toEqual([expect.closeTo(0.4, 12), 0, expect.closeTo(0.7, 12)]);
+    expect([...box.upper]).toEqual([expect.closeTo(0.6, 12), 1, 1]);
   });
 
   it('is used by the bo planner from 10 parameters, and saved with it', async () => {

@@ -90,3 +90,34 @@ export function trustRegionBox(
   });
   return { lower, upper };
 }
+
+/**
+ * Parameters up to which the `bo` planner (one objective) spends two proposals in three on refining the
+ * incumbent inside {@link incumbentBox} and the third on escaping its basin, instead of alternating escape
+ * with a global search.
+ */
+export const LOCAL_REFINEMENT_MAX_DIMENSION = 3;
+
+/**
+ * The box around `centre` (unit-cube point of the incumbent) one GP lengthscale wide per continuous or integer
+ * parameter, `centre ± lengthscale/2` clipped to the cube: the neighbourhood where the model is anchored by the
+ * incumbent (Matérn-5/2 correlation ≥ 0.83 along each axis), so LogEI inside it refines the optimum instead of
+ * chasing the prior variance at the edges of the space. Categorical parameters are not restricted.
+ */
+export function incumbentBox(
+  space: FeatureSpace,
+  centre: ArrayLike<number>,
+  lengthscales: readonly number[],
+): UnitBox {
+  const d = space.offsets.length;
+  const lower = new Float64Array(d);
+  const upper = new Float64Array(d).fill(1);
+  space.offsets.forEach((offset, j) => {
+    if (space.categorical[j]) return;
+    const half = (lengthscales[offset] ?? 1) / 2;
+    const c = centre[j] as number;
+    lower[j] = Math.max(0, c - half);
+    upper[j] = Math.min(1, c + half);
+  });
+  return { lower, upper };
+}

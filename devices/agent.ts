@@ -21,6 +21,7 @@ import { DeviceAgentError, DeviceFaultError } from './errors.ts';
 import { checkCommand, readCommandId } from './internal/intake.ts';
 import { closeUnfinished, toFault } from './internal/outcomes.ts';
 import { type CommandJournal, type CommandOutcome, MemoryJournal } from './journal.ts';
+import { EMERGENCY_STOP, INTERRUPT, RESET } from './reserved.ts';
 import { deviceTopic } from './topics.ts';
 
 /** Where the agent writes what it could not tell anyone over MQTT. */
@@ -104,14 +105,6 @@ export interface DeviceAgent {
   kill(): void;
 }
 
-/** Reserved command: halt now and go to the safe state (see the MQTT contract). */
-export const EMERGENCY_STOP = 'emergencyStop';
-/** Reserved command: clear a halt after a person has checked the instrument. */
-export const RESET = 'reset';
-/** Reserved command: stop one queued or running command now, without halting the device (pause now, abort). */
-export const INTERRUPT = 'interrupt';
-/** The reserved commands, which are in no catalogue. */
-export type ReservedCommand = typeof EMERGENCY_STOP | typeof RESET | typeof INTERRUPT;
 const RESERVED: readonly string[] = [EMERGENCY_STOP, RESET, INTERRUPT];
 
 /** Fault code for commands the agent refuses because it is stopping. Retryable on another device. */

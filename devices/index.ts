@@ -5,4 +5,5 @@ export * from './driver.ts';
 export { cataloguedEnvelope, catalogueEnvelopes } from './envelopes.ts';
 export * from './errors.ts';
 export * from './journal.ts';
+export * from './reserved.ts';
 export * from './topics.ts';

@@ -84,7 +84,7 @@ export class LabloopStack extends Stack {
       this.workflows.grantTaskResponse(fn[name]);
     for (const name of ['operator-await', 'campaign-api'] as const)
       this.workflows.grantCampaignTaskResponse(fn[name]);
-    // dispatch-command sends commands; campaign-api sends `interrupt` on pause now and abort.
+    // dispatch-command sends commands; campaign-api sends `interrupt` (pause now, abort) and `emergencyStop`.
     for (const name of ['dispatch-command', 'campaign-api'] as const)
       this.grantPublishCommands(name, props.labId);
     this.grantCampaignApi();

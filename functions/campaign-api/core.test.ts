@@ -654,6 +654,137 @@ describe('campaign-api: reading', () => {
   });
 });
 
+describe('campaign-api: emergency stop', () => {
+  const stop = (body: unknown = { why: 'smoke in the enclosure' }, principal = ana) =>
+    campaignApi(request('POST /api/lab/emergency-stop', principal, body), deps);
+  const registry = (kind: string, devices: Array<[string, boolean]>) =>
+    db
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': `KIND#${kind}` } })
+      .resolves({ Items: devices.map(([deviceId, online]) => ({ deviceId, kind, online })) });
+
+  beforeEach(() => {
+    db.on(GetCommand, { Key: { pk: 'LAB', sk: 'KINDS' } }).resolves({
+      Item: { pk: 'LAB', sk: 'KINDS', kinds: new Set(['plate-reader', 'liquid-handler']) },
+    });
+    registry('liquid-handler', [
+      ['lh-1', true],
+      ['lh-2', false],
+    ]);
+    registry('plate-reader', [['pr-1', true]]);
+    db.on(PutCommand).resolves({});
+    iot.on(PublishCommand).resolves({});
+  });
+
+  it('halts every online device of every registered kind first, then aborts every running campaign, and records it', async () => {
+    sfn.on(ListExecutionsCommand, { stateMachineArn: CAMPAIGN_SM }).resolves({
+      executions: [
+        {
+          name: 'colour-1',
+          executionArn: EXECUTION,
+          stateMachineArn: CAMPAIGN_SM,
+          status: 'RUNNING',
+          startDate: new Date(NOW),
+        },
+      ],
+    });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: EXPERIMENT_SM }).resolves({ executions: [] });
+    running();
+    db.on(UpdateCommand).resolves({ Attributes: { eventSeq: 4 } });
+    db.on(GetCommand, { Key: { pk: 'CAMPAIGN#colour-1', sk: 'WAIT' } }).resolves({});
+
+    const answer = await stop();
+
+    const halt = (deviceId: string) => ({
+      commandId: `emergencyStop/lab-7/${deviceId}/${NOW}`,
+      deviceId,
+      command: 'emergencyStop',
+      parameters: {},
+      issuedAt: NOW,
+      deadline: NOW + 60_000,
+    });
+    expect(
+      iot.commandCalls(PublishCommand).map((c) => {
+        const { payload, ...rest } = c.args[0].input;
+        return { ...rest, payload: JSON.parse(new TextDecoder().decode(payload as Uint8Array)) };
+      }),
+    ).toEqual(
+      ['lh-1', 'pr-1'].map((deviceId) => ({
+        topic: `labloop/lab-7/devices/${deviceId}/commands`,
+        qos: 1,
+        payload: halt(deviceId),
+        contentType: 'application/json',
+        messageExpiry: 60,
+      })),
+    );
+    expect(answer).toMatchObject({
+      status: 202,
+      body: {
+        ok: true,
+        at: NOW,
+        by: 'operator:ana',
+        halted: [
+          { deviceId: 'lh-1', kind: 'liquid-handler', commandId: `emergencyStop/lab-7/lh-1/${NOW}` },
+          { deviceId: 'pr-1', kind: 'plate-reader', commandId: `emergencyStop/lab-7/pr-1/${NOW}` },
+        ],
+        unreached: [],
+        aborted: [{ campaignId: 'colour-1', event: { type: 'ABORT', seq: 4 }, stopped: [] }],
+      },
+    });
+    expect(sfn.commandCalls(ListExecutionsCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: CAMPAIGN_SM,
+      statusFilter: 'RUNNING',
+      maxResults: 1000,
+    });
+    expect(db.commandCalls(PutCommand).map((c) => c.args[0].input.Item)).toContainEqual({
+      pk: 'LAB',
+      sk: `ESTOP#00${NOW}#operator:ana`,
+      at: NOW,
+      by: 'operator:ana',
+      why: 'smoke in the enclosure',
+      halted: ['lh-1', 'pr-1'],
+      unreached: [],
+      aborted: ['colour-1'],
+    });
+    expect(db.commandCalls(PutCommand).map((c) => c.args[0].input.Item)).toContainEqual(
+      expect.objectContaining({
+        pk: 'CAMPAIGN#colour-1',
+        type: 'ABORT',
+        by: 'operator:ana',
+        why: 'smoke in the enclosure',
+      }),
+    );
+  });
+
+  it('works with no campaign running, and names a device it could not reach (502)', async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    iot
+      .on(PublishCommand, { topic: 'labloop/lab-7/devices/pr-1/commands' })
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    expect(await stop({})).toMatchObject({
+      status: 502,
+      body: {
+        ok: false,
+        halted: [{ deviceId: 'lh-1' }],
+        unreached: [{ deviceId: 'pr-1', kind: 'plate-reader', error: 'ThrottlingException: Rate exceeded' }],
+        aborted: [],
+      },
+    });
+  });
+
+  it('refuses viewers (403) and bad bodies (400) before sending anything', async () => {
+    await expect(stop({ why: 'x' }, vic)).rejects.toMatchObject({
+      name: 'ForbiddenError',
+      message: 'vic is a viewer and may not emergency-stop; that needs the operator role',
+    });
+    await expect(stop({ reason: 'x' })).rejects.toMatchObject({
+      name: 'ContractError',
+      issues: [expect.stringMatching(/^\(root\): Unrecognized key: "reason"/)],
+    });
+    expect(iot.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+});
+
 describe('API roles', () => {
   it('require the same role as the local dashboard for every action both have', () => {
     for (const [action, role] of Object.entries(REQUIRED_ROLE))

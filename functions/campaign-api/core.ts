@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.ts';
 import { type ApiRequest, type ApiResponse, requireRole } from '../shared/http-api.ts';
 import { queuedEvents } from '../shared/operator-events.ts';
 import { keys } from '../shared/table.ts';
+import { emergencyStop } from './emergency-stop.ts';
 import { actOnCampaign, campaignExecution } from './operator.ts';
 import { CAMPAIGN_API_ROUTES } from './routes.ts';
 import { CampaignIdSchema } from './schemas.ts';
@@ -65,7 +66,8 @@ async function listCampaigns(deps: CampaignApiDeps) {
 
 /**
  * The campaign API behind API Gateway (HTTP API, Cognito JWT authorizer): start a campaign, act on it (pause,
- * pause-now, resume, stop, abort, approve, reject), read its status, list campaigns, and say who the caller is.
+ * pause-now, resume, stop, abort, approve, reject, emergency-stop), stop the whole lab in an emergency, read a
+ * campaign's status, list campaigns, and say who the caller is.
  * Roles come from the caller's Cognito groups and are checked here (viewer < operator < approver, as on the
  * local dashboard); bodies are Zod-checked and a bad one is a 400 naming each field.
  *
@@ -94,6 +96,8 @@ export async function campaignApi(request: ApiRequest, deps: CampaignApiDeps): P
       return { status: 200, body: await campaignStatus(campaignId(), deps) };
     case 'POST /api/campaigns/{campaignId}/actions':
       return actOnCampaign(campaignId(), request.body, principal, deps);
+    case 'POST /api/lab/emergency-stop':
+      return emergencyStop(request.body, principal, deps);
   }
   throw new NotFoundError(
     `no API route ${request.routeKey}; campaign-api answers ${CAMPAIGN_API_ROUTES.join(', ')}`,

@@ -1,25 +1,10 @@
-import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 // Pure leaf modules, not the folders' index.ts (ADR 0006).
 import type { DeviceCommand } from '../../contracts/device.ts';
-import { deviceTopic } from '../../devices/topics.ts';
+import { INTERRUPT } from '../../devices/reserved.ts';
 import { commandIdFor } from '../../workflows/command-id.ts';
 import { keys } from '../shared/table.ts';
-
-/** The reserved command that stops one command at its device (docs/mqtt-contract.md § reserved commands). */
-export const INTERRUPT = 'interrupt';
-
-/** How long an interrupt is valid, in ms; devices handle it at once and never refuse it for its deadline. */
-const INTERRUPT_DEADLINE_MS = 60_000;
-
-/** What interrupting a campaign's in-flight commands works with. */
-export interface InterruptDeps {
-  db: DynamoDBDocumentClient;
-  iot: IoTDataPlaneClient;
-  table: string;
-  labId: string;
-  clock: { now(): number };
-}
+import { publishReserved, type ReservedDeps } from './reserved.ts';
 
 /** One interrupt sent: the command it stops, on which device, under which id. */
 export interface SentInterrupt {
@@ -37,7 +22,7 @@ export interface SentInterrupt {
 export async function commandsInFlight(
   campaignId: string,
   experimentIds: string[],
-  deps: Pick<InterruptDeps, 'db' | 'table'>,
+  deps: Pick<ReservedDeps, 'db' | 'table'>,
 ): Promise<DeviceCommand[]> {
   if (experimentIds.length === 0) return [];
   const campaign = await deps.db.send(
@@ -80,30 +65,19 @@ export async function commandsInFlight(
 export async function interruptCommands(
   campaignId: string,
   experimentIds: string[],
-  deps: InterruptDeps,
+  deps: ReservedDeps,
 ): Promise<SentInterrupt[]> {
   const inFlight = await commandsInFlight(campaignId, experimentIds, deps);
-  const now = deps.clock.now();
   return Promise.all(
     inFlight.map(async ({ commandId: target, deviceId }) => {
-      const interrupt: DeviceCommand = {
-        commandId: `${INTERRUPT}/${deps.labId}/${deviceId}/${target}`,
+      const commandId = `${INTERRUPT}/${deps.labId}/${deviceId}/${target}`;
+      await publishReserved(deps, {
+        commandId,
         deviceId,
         command: INTERRUPT,
         parameters: { commandId: target },
-        issuedAt: now,
-        deadline: now + INTERRUPT_DEADLINE_MS,
-      };
-      await deps.iot.send(
-        new PublishCommand({
-          topic: deviceTopic(deps.labId, deviceId, 'commands'),
-          qos: 1,
-          payload: new TextEncoder().encode(JSON.stringify(interrupt)),
-          contentType: 'application/json',
-          messageExpiry: INTERRUPT_DEADLINE_MS / 1000,
-        }),
-      );
-      return { commandId: interrupt.commandId, deviceId, target };
+      });
+      return { commandId, deviceId, target };
     }),
   );
 }

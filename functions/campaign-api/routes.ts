@@ -5,4 +5,5 @@ export const CAMPAIGN_API_ROUTES = [
   'POST /api/campaigns',
   'GET /api/campaigns/{campaignId}',
   'POST /api/campaigns/{campaignId}/actions',
+  'POST /api/lab/emergency-stop',
 ] as const;

@@ -24,7 +24,8 @@ const Why = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(50
 
 /**
  * `POST /api/campaigns/{campaignId}/actions`: the local dashboard's action request (`contracts/api.ts`) without
- * `emergency-stop`, which halts devices through the local device bus (the cloud path has no such broadcast yet).
+ * `emergency-stop`, which is the lab's whatever the campaign: `POST /api/lab/emergency-stop`
+ * ({@link EmergencyStopRequestSchema}).
  */
 export const CampaignActionRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.enum(['pause', 'pause-now', 'resume', 'stop', 'abort']), why: Why }),
@@ -37,7 +38,10 @@ export const CampaignActionRequestSchema = z.discriminatedUnion('action', [
 /** A parsed {@link CampaignActionRequestSchema}. */
 export type CampaignActionRequest = z.output<typeof CampaignActionRequestSchema>;
 
-/** The operator event each action queues, as the compiled campaign machine names its events. */
+/** `POST /api/lab/emergency-stop`: halt every online device of the lab and abort every running campaign. */
+export const EmergencyStopRequestSchema = z.strictObject({ why: Why });
+
+/** The operator event each campaign action queues, as the compiled campaign machine names its events. */
 export const ACTION_EVENTS: Record<CampaignActionRequest['action'], string> = {
   pause: 'PAUSE',
   'pause-now': 'PAUSE_NOW',

@@ -43,9 +43,18 @@ const topics = {
   status: 'labloop/lab-7/devices/lh-1/status',
 };
 
+const LAB_KINDS = { pk: 'LAB', sk: 'KINDS' };
+/** The registry updates of the device itself, in order (the lab's kinds set is updated first, apart). */
+const deviceUpdates = () =>
+  db
+    .commandCalls(UpdateCommand)
+    .map((c) => c.args[0].input)
+    .filter((input) => input.Key?.pk !== 'LAB');
+
 function freshAccount(principals: string[] = []) {
   db.on(GetCommand).resolves({});
   db.on(UpdateCommand).resolves({});
+  db.on(UpdateCommand, { Key: LAB_KINDS }).resolves({});
   iot.on(CreateThingCommand).resolves({ thingName: 'lh-1' });
   iot.on(ListThingPrincipalsCommand).resolves({ principals });
   iot.on(CreateKeysAndCertificateCommand).resolves({
@@ -88,7 +97,13 @@ describe('registerDevice', () => {
       ['AttachPolicyCommand', { policyName: 'Labloop-DevicePolicy', target: CERT }],
       ['AttachThingPrincipalCommand', { thingName: 'lh-1', principal: CERT }],
     ]);
-    const [claim, record] = db.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+      TableName: 'labloop',
+      Key: LAB_KINDS,
+      UpdateExpression: 'ADD kinds :kind',
+      ExpressionAttributeValues: { ':kind': new Set(['liquid-handler']) },
+    });
+    const [claim, record] = deviceUpdates();
     expect(claim).toEqual({
       TableName: 'labloop',
       Key: KEY,
@@ -121,7 +136,7 @@ describe('registerDevice', () => {
     });
   });
 
-  it('answers a re-run for a registered device with its certificate and no keys, touching nothing (200)', async () => {
+  it('answers a re-run for a registered device with its certificate and no keys, touching only the lab kinds (200)', async () => {
     db.on(GetCommand).resolves({
       Item: { ...KEY, deviceId: 'lh-1', kind: 'liquid-handler', certificateArn: CERT },
     });
@@ -143,7 +158,8 @@ describe('registerDevice', () => {
       ConsistentRead: true,
     });
     expect(iot.calls()).toHaveLength(0);
-    expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+    // Only the lab's kinds, so a device registered before they were recorded is found by an emergency stop.
+    expect(db.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key)).toEqual([LAB_KINDS]);
   });
 
   it('finishes a registration that failed half-way: the certificate it left on the thing is retired', async () => {
@@ -176,7 +192,7 @@ describe('registerDevice', () => {
       capabilities: [{ command: 'mix', description: 'mix', parameters: {}, envelope: [] }],
     };
     await register({ deviceId: 'lh-1', kind: 'liquid-handler', descriptor });
-    expect(db.commandCalls(UpdateCommand)[1]?.args[0].input).toMatchObject({
+    expect(deviceUpdates()[1]).toMatchObject({
       UpdateExpression: expect.stringContaining(', descriptor = :desc REMOVE registering'),
       ExpressionAttributeValues: {
         ':desc': { ...descriptor, capabilities: [{ ...descriptor.capabilities[0], resumable: true }] },
@@ -216,7 +232,7 @@ describe('registerDevice', () => {
 
   it('refuses a concurrent registration of the same device (409) before touching IoT', async () => {
     db.on(GetCommand).resolves({ Item: { ...KEY, registering: { id: 'other', at: NOW - 1000 } } });
-    db.on(UpdateCommand).rejects(failed('ConditionalCheckFailedException'));
+    db.on(UpdateCommand, { Key: KEY }).rejects(failed('ConditionalCheckFailedException'));
     await expect(register({ deviceId: 'lh-1', kind: 'liquid-handler' })).rejects.toMatchObject({
       name: 'ConflictError',
       message: expect.stringContaining('is being registered by another request'),
@@ -243,7 +259,7 @@ describe('registerDevice', () => {
 
   it('retires its own certificate when its claim was taken over meanwhile (409)', async () => {
     freshAccount();
-    db.on(UpdateCommand).resolvesOnce({}).rejects(failed('ConditionalCheckFailedException'));
+    db.on(UpdateCommand, { Key: KEY }).resolvesOnce({}).rejects(failed('ConditionalCheckFailedException'));
     await expect(register({ deviceId: 'lh-1', kind: 'liquid-handler' })).rejects.toMatchObject({
       name: 'ConflictError',
     });

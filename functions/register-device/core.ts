@@ -16,6 +16,7 @@ import { parseWith } from '../../contracts/errors.ts';
 import { type DeviceChannel, deviceChannels, deviceTopic } from '../../devices/topics.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { DeviceDescriptorSchema } from '../shared/contracts.mini.ts';
+import { recordKind } from '../shared/devices.ts';
 import { type ApiRequest, type ApiResponse, actorOf, requireRole } from '../shared/http-api.ts';
 import { keys } from '../shared/table.ts';
 
@@ -149,6 +150,8 @@ export async function registerDevice(request: ApiRequest, deps: RegisterDeviceDe
     deviceChannels.map((c) => [c, deviceTopic(deps.labId, body.deviceId, c)]),
   ) as Record<DeviceChannel, string>;
   const key = keys.device(body.kind, body.deviceId);
+  // First, and also for a device registered before kinds were recorded: a lab-wide emergency stop finds it.
+  await recordKind(deps.db, deps.table, body.kind);
   const existing = (
     await deps.db.send(new GetCommand({ TableName: deps.table, Key: key, ConsistentRead: true }))
   ).Item;

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { parseWith } from '../../contracts/errors.ts';
 import type { DeviceDescriptor } from '../../contracts/index.ts';
 import { DeviceDescriptorSchema } from './contracts.mini.ts';
@@ -51,4 +51,23 @@ export async function deviceOf(
 ): Promise<DeviceRecord | undefined> {
   const out = await db.send(new GetCommand({ TableName: table, Key: keys.device(kind, deviceId) }));
   return out.Item ? toRecord(out.Item) : undefined;
+}
+
+/** Adds `kind` to the lab's registered kinds (`LAB`/`KINDS`, a string set; adding twice is one). */
+export async function recordKind(db: DynamoDBDocumentClient, table: string, kind: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: keys.labKinds(),
+      UpdateExpression: 'ADD kinds :kind',
+      ExpressionAttributeValues: { ':kind': new Set([kind]) },
+    }),
+  );
+}
+
+/** Every registered device of the lab: the devices of each kind in `LAB`/`KINDS`, kind by kind. */
+export async function labDevices(db: DynamoDBDocumentClient, table: string): Promise<DeviceRecord[]> {
+  const out = await db.send(new GetCommand({ TableName: table, Key: keys.labKinds(), ConsistentRead: true }));
+  const kinds = [...((out.Item?.kinds as Set<string> | undefined) ?? [])].sort();
+  return (await Promise.all(kinds.map((kind) => devicesOfKind(db, table, kind)))).flat();
 }

@@ -30,6 +30,7 @@ export const API_ROLES = {
   resume: 'operator',
   stop: 'operator',
   abort: 'operator',
+  'emergency-stop': 'operator',
   approve: 'approver',
   reject: 'approver',
   'register-device': 'operator',

@@ -12,6 +12,8 @@
  * | the operator wait's task token | `CAMPAIGN#<id>` | `WAIT` |
  * | a device of a kind | `KIND#<kind>` | `DEVICE#<deviceId>` |
  * | the kind a device is registered as (device-status: its offline will names no kind) | `DEVICE#<deviceId>` | `KIND` |
+ * | every kind registered in the lab, a string set (register-device), so lab-wide actions need no scan | `LAB` | `KINDS` |
+ * | an emergency stop: when, who, why, which devices and campaigns | `LAB` | `ESTOP#<ms>#<who>` |
  */
 export const keys = {
   command: (commandId: string) => ({ pk: `CMD#${commandId}`, sk: 'CMD' }),
@@ -32,4 +34,9 @@ export const keys = {
   planner: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'PLANNER' }),
   device: (kind: string, deviceId: string) => ({ pk: `KIND#${kind}`, sk: `DEVICE#${deviceId}` }),
   deviceKind: (deviceId: string) => ({ pk: `DEVICE#${deviceId}`, sk: 'KIND' }),
+  labKinds: () => ({ pk: 'LAB', sk: 'KINDS' }),
+  emergencyStop: (at: number, who: string) => ({
+    pk: 'LAB',
+    sk: `ESTOP#${String(at).padStart(15, '0')}#${who}`,
+  }),
 };

@@ -23,6 +23,7 @@ import { takeInbox } from '../../functions/operator-inbox/core.ts';
 import { planNext } from '../../functions/plan-next/core.ts';
 import { gateBatch } from '../../functions/policy-gate/core.ts';
 import { DeviceEventSchema } from '../../functions/shared/contracts.mini.ts';
+import { recordKind } from '../../functions/shared/devices.ts';
 import { type ExperimentItem, experimentItems } from '../../functions/shared/experiment-items.ts';
 import { keys } from '../../functions/shared/table.ts';
 import { type TaskPayload, TaskPayloadSchema } from '../../functions/shared/task-payload.ts';
@@ -213,6 +214,8 @@ export async function startCloudLab(options: CloudLabOptions): Promise<CloudLab>
                 },
               }),
             );
+            // register-device records the kind before a device can connect; the stand-in does it here.
+            await recordKind(db, table, status.descriptor.kind);
             online.add(status.deviceId);
           } else {
             const kind = lab?.devices.find((d) => d.deviceId === status.deviceId)?.kind;

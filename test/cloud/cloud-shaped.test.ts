@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CampaignInput, ScaledClock } from '../../contracts/index.ts';
+import { emergencyStop } from '../../functions/campaign-api/emergency-stop.ts';
 import { actOnCampaign } from '../../functions/campaign-api/operator.ts';
 import { type ExperimentItem, experimentItems } from '../../functions/shared/experiment-items.ts';
 import { sendSuccess } from '../../functions/shared/settle.ts';
@@ -81,6 +82,15 @@ beforeAll(async () => {
   }));
   store.close();
 }, 60_000);
+
+/** Polls `done` every 2 ms of wall time, for up to 30 s. */
+async function until(what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
 
 describe('the compiled workflows on the real function cores, dynalite, an MQTT broker and simulators', () => {
   let cloud: CloudLab | undefined;
@@ -180,13 +190,6 @@ describe('the compiled workflows on the real function cores, dynalite, an MQTT b
     const lab = cloud;
     const id = 'colour-pause-now';
     const alice = { name: 'alice', role: 'operator' as const };
-    const until = async (what: string, done: () => boolean) => {
-      const deadline = Date.now() + 30_000;
-      while (!done()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    };
     const answerOf = (target: string) => {
       for (const { event } of lab.events)
         if (event.type === 'result' && event.output.commandId === target) return event.output;
@@ -259,6 +262,66 @@ describe('the compiled workflows on the real function cores, dynalite, an MQTT b
     expect(runs.filter((r) => r.status === 'ABORTED').length).toBeGreaterThan(0);
     console.log(
       `cloud pause now: ${first.length + second.length} interrupts, ${failed.length} experiment(s) spoilt, ${runs.length} experiment executions, ${begun.length} actions, 0 repeated`,
+    );
+  }, 90_000);
+
+  it('stops the lab in an emergency through campaign-api: every device halts mid-batch, the campaign ends aborted, nothing runs after', async () => {
+    const { campaign } = colour('cloud-shaped-emergency', {
+      budget: { experiments: 8 },
+      planner: { strategy: 'sobol', batch: 4 },
+      simulators: [
+        { kind: 'liquid-handler', durationScale: 4 },
+        { kind: 'plate-reader', durationScale: 6 },
+      ],
+    });
+    cloud = await startCloudLab({ campaign, seed: campaign.seed ?? 0, timeScale: 100 });
+    const lab = cloud;
+    const id = 'colour-emergency';
+    const finished = cloud.run(id);
+    await until('a mix to start', () =>
+      lab.events.some((e) => e.event.type === 'accepted' && e.event.commandId.includes('/mix/')),
+    );
+    const { status, body } = await emergencyStop(
+      { why: 'spill on the deck' },
+      { name: 'alice', role: 'operator' },
+      lab.api,
+    );
+    expect(status).toBe(202);
+    const devices = lab.lab.devices.map((d) => d.deviceId).sort();
+    expect(body.halted.map((h) => h.deviceId).sort()).toEqual(devices);
+    expect(body.aborted.map((a) => a.campaignId)).toEqual([id]);
+    const answer = (commandId: string) =>
+      lab.events.find((e) => e.event.type === 'result' && e.event.commandId === commandId)?.event;
+    await until('every device to answer its emergency stop', () =>
+      body.halted.every((h) => answer(h.commandId)),
+    );
+    for (const h of body.halted) expect(answer(h.commandId)).toMatchObject({ output: { halted: true } });
+
+    const { execution } = await finished;
+    expect(cloud.errors).toEqual([]);
+    expect(execution.output).toMatchObject({ reason: 'aborted' });
+    // The mix that was running was stopped by the halt, and no device began anything after its emergency stop.
+    expect(
+      lab.events.some(
+        (e) =>
+          e.event.type === 'fault' &&
+          e.event.commandId.includes('/mix/') &&
+          e.event.error.code === 'EmergencyStop',
+      ),
+    ).toBe(true);
+    for (const device of lab.lab.devices) {
+      const entries = device.journal.entries();
+      const halt = entries.findIndex((e) => e.type === 'begin' && e.command === 'emergencyStop');
+      expect(halt, device.deviceId).toBeGreaterThanOrEqual(0);
+      expect(entries.slice(halt + 1).filter((e) => e.type === 'begin')).toEqual([]);
+    }
+    const { db, table } = cloud.dynamo;
+    const record = await db.send(
+      new GetCommand({ TableName: table, Key: keys.emergencyStop(body.at, 'operator:alice') }),
+    );
+    expect(record.Item).toMatchObject({ why: 'spill on the deck', halted: devices, aborted: [id] });
+    console.log(
+      `cloud emergency stop: ${body.halted.length} devices halted, campaign ${id} aborted (${JSON.stringify(execution.output)})`,
     );
   }, 90_000);
 

@@ -157,8 +157,8 @@ describe('LabloopStack', () => {
     expect(experiment.DefinitionString).toContain('lambda:invoke.waitForTaskToken');
   });
 
-  it('LabApi and DashboardHosting: six JWT routes, a Cognito pool with groups, the dashboard on CloudFront', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
+  it('LabApi and DashboardHosting: seven JWT routes, a Cognito pool with groups, the dashboard on CloudFront', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 7);
     template.resourceCountIs('AWS::Cognito::UserPoolGroup', 3);
     template.resourceCountIs('AWS::CloudFront::Distribution', 1);
     template.hasResourceProperties('Custom::CDKBucketDeployment', { DistributionPaths: ['/*'] });

@@ -1,4 +1,3 @@
-import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parseWith } from '../../contracts/errors.ts';
 // A pure leaf, not devices/index.ts (ADR 0006).
@@ -7,7 +6,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { labDevices } from '../shared/devices.ts';
 import { actorOf, type Principal, requireRole } from '../shared/http-api.ts';
 import { keys } from '../shared/table.ts';
-import { type ActionResult, actOnCampaign } from './operator.ts';
+import { type ActionResult, actOnCampaign, runningExecutions } from './operator.ts';
 import { publishReserved } from './reserved.ts';
 import { EmergencyStopRequestSchema } from './schemas.ts';
 import type { CampaignApiDeps } from './start.ts';
@@ -23,24 +22,6 @@ export interface EmergencyStopResult {
   unreached: Array<{ deviceId: string; kind: string; error: string }>;
   /** Every campaign that was running, aborted as by the abort action (experiments stopped, commands interrupted). */
   aborted: ActionResult[];
-}
-
-async function runningCampaigns(deps: CampaignApiDeps): Promise<string[]> {
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await deps.sfn.send(
-      new ListExecutionsCommand({
-        stateMachineArn: deps.campaignStateMachineArn,
-        statusFilter: 'RUNNING',
-        maxResults: 1000,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    for (const execution of page.executions ?? []) if (execution.name) names.push(execution.name);
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return names;
 }
 
 /**
@@ -75,7 +56,8 @@ export async function emergencyStop(
   const unreached = sent.filter((s): s is EmergencyStopResult['unreached'][number] => s.error !== undefined);
   const aborted: ActionResult[] = [];
   const why = request.why ?? 'emergency stop';
-  for (const campaignId of await runningCampaigns(deps)) {
+  const campaigns = await runningExecutions(deps.campaignStateMachineArn, deps);
+  for (const campaignId of campaigns.flatMap((e) => (e.name ? [e.name] : []))) {
     try {
       aborted.push((await actOnCampaign(campaignId, { action: 'abort', why }, principal, deps)).body);
     } catch (error) {

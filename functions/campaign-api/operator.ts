@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
+  type ExecutionListItem,
   ListExecutionsCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -115,6 +116,28 @@ const INTERRUPTIONS: Record<string, { error: string; verb: string }> = {
   PAUSE_NOW: { error: 'CampaignPausedNow', verb: 'paused now' },
 };
 
+/** Every running execution of a state machine, page by page. */
+export async function runningExecutions(
+  stateMachineArn: string,
+  deps: Pick<CampaignApiDeps, 'sfn'>,
+): Promise<ExecutionListItem[]> {
+  const executions: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await deps.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn,
+        statusFilter: 'RUNNING',
+        maxResults: 1000,
+        ...(nextToken ? { nextToken } : {}),
+      }),
+    );
+    executions.push(...(page.executions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return executions;
+}
+
 /**
  * Stops the campaign's running experiment executions (named `<campaignId>-e<n>-<run>`, `execution-names.ts`), as
  * abort and pause-now cancel the running experiments locally: the batch's Map then ends, and the campaign machine
@@ -128,34 +151,22 @@ export async function stopExperiments(
 ): Promise<string[]> {
   const mine = experimentExecutionPattern(campaignId);
   const stopped: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await deps.sfn.send(
-      new ListExecutionsCommand({
-        stateMachineArn: deps.experimentStateMachineArn,
-        statusFilter: 'RUNNING',
-        maxResults: 1000,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    for (const execution of page.executions ?? []) {
-      if (!execution.name || !mine.test(execution.name) || !execution.executionArn) continue;
-      try {
-        await deps.sfn.send(
-          new StopExecutionCommand({
-            executionArn: execution.executionArn,
-            error: interruption.error,
-            cause: `campaign ${campaignId} was ${interruption.verb} by ${who}`,
-          }),
-        );
-        stopped.push(execution.name);
-      } catch (error) {
-        // Finished between the listing and the stop: nothing left to cancel.
-        if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
-      }
+  for (const execution of await runningExecutions(deps.experimentStateMachineArn, deps)) {
+    if (!execution.name || !mine.test(execution.name) || !execution.executionArn) continue;
+    try {
+      await deps.sfn.send(
+        new StopExecutionCommand({
+          executionArn: execution.executionArn,
+          error: interruption.error,
+          cause: `campaign ${campaignId} was ${interruption.verb} by ${who}`,
+        }),
+      );
+      stopped.push(execution.name);
+    } catch (error) {
+      // Finished between the listing and the stop: nothing left to cancel.
+      if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
     }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return stopped;
 }
 

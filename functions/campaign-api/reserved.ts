@@ -1,8 +1,7 @@
-import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-// Pure leaf modules, not the folders' index.ts (ADR 0006).
 import type { DeviceCommand } from '../../contracts/device.ts';
-import { deviceTopic } from '../../devices/topics.ts';
+import { publishCommand } from '../shared/publish-command.ts';
 
 /**
  * How long a reserved command (`interrupt`, `emergencyStop`) is valid, in ms, as the local device bus sends them:
@@ -29,14 +28,10 @@ export async function publishReserved(
   command: Pick<DeviceCommand, 'commandId' | 'deviceId' | 'command' | 'parameters'>,
 ): Promise<void> {
   const now = deps.clock.now();
-  const message: DeviceCommand = { ...command, issuedAt: now, deadline: now + RESERVED_DEADLINE_MS };
-  await deps.iot.send(
-    new PublishCommand({
-      topic: deviceTopic(deps.labId, command.deviceId, 'commands'),
-      qos: 1,
-      payload: new TextEncoder().encode(JSON.stringify(message)),
-      contentType: 'application/json',
-      messageExpiry: RESERVED_DEADLINE_MS / 1000,
-    }),
+  await publishCommand(
+    deps.iot,
+    deps.labId,
+    { ...command, issuedAt: now, deadline: now + RESERVED_DEADLINE_MS },
+    RESERVED_DEADLINE_MS / 1000,
   );
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
@@ -10,10 +10,10 @@ import type { DeviceCommand } from '../../contracts/device.ts';
 import { envelopeViolations } from '../../contracts/envelope.ts';
 import { parseWith } from '../../contracts/errors.ts';
 import { FaultCodes } from '../../contracts/fault-codes.ts';
-import { deviceTopic } from '../../devices/topics.ts';
 import { TaskFaultError } from '../errors.ts';
 import { ProtocolStepSchema } from '../shared/contracts.mini.ts';
 import { deviceOf } from '../shared/devices.ts';
+import { publishCommand } from '../shared/publish-command.ts';
 import { renderCommandParameters } from '../shared/render.ts';
 import { sendFailure, sendSuccess } from '../shared/settle.ts';
 import { keys } from '../shared/table.ts';
@@ -154,14 +154,6 @@ export async function dispatchCommand(payload: TaskPayload, deps: DispatchDeps):
     await releaseLease(input.step.device, input.deviceId, input.experimentId, deps);
     return { status: 'answered', commandId: command.commandId };
   }
-  await deps.iot.send(
-    new PublishCommand({
-      topic: deviceTopic(deps.labId, command.deviceId, 'commands'),
-      qos: 1,
-      payload: new TextEncoder().encode(JSON.stringify(command)),
-      contentType: 'application/json',
-      messageExpiry: Math.max(1, input.step.timeout),
-    }),
-  );
+  await publishCommand(deps.iot, deps.labId, command, Math.max(1, input.step.timeout));
   return { status: 'published', command };
 }

@@ -54,6 +54,23 @@ const colour = (lab: string, overrides: Partial<CampaignInput> = {}) =>
   });
 
 /**
+ * A cloud lab for operator actions mid-action: one batch-of-4 Sobol campaign of `experiments` on one liquid handler
+ * and one plate reader. At 100× a mix runs 2.4 s and a read 1.2 s of wall time: long enough for an action through
+ * the API (DynamoDB, ListExecutions, IoT publishes) to reach the device mid-action on a loaded CI machine.
+ */
+const slowLab = (lab: string, experiments: number) => {
+  const { campaign } = colour(lab, {
+    budget: { experiments },
+    planner: { strategy: 'sobol', batch: 4 },
+    simulators: [
+      { kind: 'liquid-handler', durationScale: 4 },
+      { kind: 'plate-reader', durationScale: 6 },
+    ],
+  });
+  return startCloudLab({ campaign, seed: campaign.seed ?? 0, timeScale: 100 });
+};
+
+/**
  * Simulated seconds per wall second in the cloud-shaped lab. Lower than the local runtime's 1000: every function
  * call here is a real DynamoDB request to another process, and a 300 s device heartbeat must not be eaten by
  * wall-clock work on a busy 2-core machine.
@@ -176,17 +193,7 @@ describe('the compiled workflows on the real function cores, dynalite, an MQTT b
   });
 
   it('pauses now through campaign-api: in-flight commands are interrupted at their devices; on resume the batch runs as new executions, a resumable step as a new command, a spoilt one fails its experiment', async () => {
-    const { campaign } = colour('cloud-shaped-pause-now', {
-      budget: { experiments: 4 },
-      planner: { strategy: 'sobol', batch: 4 },
-      // At 100× a mix runs 2.4 s and a read 1.2 s of wall time: long enough for a pause now through the API
-      // (DynamoDB, ListExecutions, IoT publishes) to reach the device mid-action on a loaded CI machine.
-      simulators: [
-        { kind: 'liquid-handler', durationScale: 4 },
-        { kind: 'plate-reader', durationScale: 6 },
-      ],
-    });
-    cloud = await startCloudLab({ campaign, seed: campaign.seed ?? 0, timeScale: 100 });
+    cloud = await slowLab('cloud-shaped-pause-now', 4);
     const lab = cloud;
     const id = 'colour-pause-now';
     const alice = { name: 'alice', role: 'operator' as const };
@@ -266,15 +273,7 @@ describe('the compiled workflows on the real function cores, dynalite, an MQTT b
   }, 90_000);
 
   it('stops the lab in an emergency through campaign-api: every device halts mid-batch, the campaign ends aborted, nothing runs after', async () => {
-    const { campaign } = colour('cloud-shaped-emergency', {
-      budget: { experiments: 8 },
-      planner: { strategy: 'sobol', batch: 4 },
-      simulators: [
-        { kind: 'liquid-handler', durationScale: 4 },
-        { kind: 'plate-reader', durationScale: 6 },
-      ],
-    });
-    cloud = await startCloudLab({ campaign, seed: campaign.seed ?? 0, timeScale: 100 });
+    cloud = await slowLab('cloud-shaped-emergency', 8);
     const lab = cloud;
     const id = 'colour-emergency';
     const finished = cloud.run(id);

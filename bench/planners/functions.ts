@@ -38,32 +38,33 @@ const H6_P = [
   [2348, 1451, 3522, 2883, 3047, 6650],
   [4047, 8828, 8732, 5743, 1091, 381],
 ];
-const H6_ALPHA = [1, 1.2, 3, 3.2];
+const H_ALPHA = [1, 1.2, 3, 3.2];
+
+/**
+ * A Hartmann function on [0, 1]^d (d = the columns of `a`): −Σᵢ αᵢ exp(−Σⱼ aᵢⱼ (xⱼ − pᵢⱼ·10⁻⁴)²).
+ */
+function hartmann(name: string, a: number[][], p: number[][], minimum: number): TestFunction {
+  const d = (a[0] as number[]).length;
+  return {
+    name,
+    space: cube(d, 0, 1),
+    minimum,
+    evaluate(values) {
+      const x = coordinates(values, d);
+      let sum = 0;
+      for (let i = 0; i < 4; i++) {
+        let inner = 0;
+        for (let j = 0; j < d; j++)
+          inner += (a[i]?.[j] as number) * ((x[j] as number) - (p[i]?.[j] as number) * 1e-4) ** 2;
+        sum += (H_ALPHA[i] as number) * Math.exp(-inner);
+      }
+      return -sum;
+    },
+  };
+}
 
 /** Hartmann-6 on [0, 1]^6: global minimum −3.32237. */
-export const hartmann6: TestFunction = {
-  name: 'hartmann6',
-  space: Array.from({ length: 6 }, (_, i) => ({
-    name: `x${i + 1}`,
-    type: 'continuous' as const,
-    low: 0,
-    high: 1,
-    scale: 'linear' as const,
-  })),
-  minimum: -3.322368011391339,
-  evaluate(values) {
-    let sum = 0;
-    for (let i = 0; i < 4; i++) {
-      let inner = 0;
-      for (let j = 0; j < 6; j++) {
-        const x = values[`x${j + 1}`] as number;
-        inner += (H6_A[i]?.[j] as number) * (x - (H6_P[i]?.[j] as number) * 1e-4) ** 2;
-      }
-      sum += (H6_ALPHA[i] as number) * Math.exp(-inner);
-    }
-    return -sum;
-  },
-};
+export const hartmann6 = hartmann('hartmann6', H6_A, H6_P, -3.322368011391339);
 
 const H3_A = [
   [3, 10, 30],
@@ -82,29 +83,7 @@ const H3_P = [
  * Hartmann-3 on [0, 1]^3: global minimum −3.86278 at (0.1146, 0.5556, 0.8525), a second basin near
  * (0.11, 0.87, 0.55) at about −3.08 and shallower ones.
  */
-export const hartmann3: TestFunction = {
-  name: 'hartmann3',
-  space: Array.from({ length: 3 }, (_, i) => ({
-    name: `x${i + 1}`,
-    type: 'continuous' as const,
-    low: 0,
-    high: 1,
-    scale: 'linear' as const,
-  })),
-  minimum: -3.86278214782076,
-  evaluate(values) {
-    let sum = 0;
-    for (let i = 0; i < 4; i++) {
-      let inner = 0;
-      for (let j = 0; j < 3; j++) {
-        const x = values[`x${j + 1}`] as number;
-        inner += (H3_A[i]?.[j] as number) * (x - (H3_P[i]?.[j] as number) * 1e-4) ** 2;
-      }
-      sum += (H6_ALPHA[i] as number) * Math.exp(-inner);
-    }
-    return -sum;
-  },
-};
+export const hartmann3 = hartmann('hartmann3', H3_A, H3_P, -3.86278214782076);
 
 /**
  * Six-hump camel on [−3, 3] × [−2, 2]: six local minima, two of them global (−1.0316 at ±(0.0898, −0.7126)),
